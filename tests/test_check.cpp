@@ -1,0 +1,52 @@
+// Tests for aib/core/check.hpp: errors name the function and the shapes.
+#include <functional>
+
+#include "catch.hpp"
+
+#include "aib/core/check.hpp"
+
+using aib::Mat;
+
+namespace {
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const aib::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+}  // namespace
+
+TEST_CASE("check_shape passes matching shapes and wildcards") {
+  Mat m(3, 4);
+  CHECK_NOTHROW(aib::check_shape("f", "m", m, 3, 4));
+  CHECK_NOTHROW(aib::check_shape("f", "m", m, aib::any, 4));
+  CHECK_NOTHROW(aib::check_shape("f", "m", m, 3, aib::any));
+}
+
+TEST_CASE("check_shape names the function, the tensor and both shapes") {
+  Mat m(3, 4);
+  CHECK(message_of([&] { aib::check_shape("attention", "q", m, 3, 8); }) ==
+        "attention: q has shape (3, 4), expected (3, 8)");
+  CHECK(message_of([&] { aib::check_shape("softmax", "x", m, aib::any, 2); }) ==
+        "softmax: x has shape (3, 4), expected (any, 2)");
+  CHECK_THROWS_AS(aib::check_shape("f", "m", m, 2, 4), aib::ShapeError);
+}
+
+TEST_CASE("check_same_shape and check_matmul report both operands") {
+  Mat a(2, 3), b(3, 2);
+  CHECK(message_of([&] { aib::check_same_shape("add", "a", a, "b", b); }) ==
+        "add: a has shape (2, 3) but b has shape (3, 2); they must match");
+  CHECK_NOTHROW(aib::check_matmul("linear", "x", a, "w", b));
+  CHECK(message_of([&] { aib::check_matmul("linear", "x", a, "w", a); }) ==
+        "linear: cannot multiply x (2, 3) by w (2, 3): 3 columns vs 2 rows");
+}
+
+TEST_CASE("require and fail throw aib::Error with the formatted message") {
+  CHECK(message_of([] { aib::require(false, "sample", "temperature must be > 0"); }) ==
+        "sample: temperature must be > 0");
+  CHECK(message_of([] { aib::require(true, "sample", "unused"); }) == "(no error)");
+  CHECK(message_of([] { aib::fail("load: {} has {} rows", "x.npy", 7); }) ==
+        "load: x.npy has 7 rows");
+}
