@@ -103,6 +103,13 @@ TEST_CASE("non-finite logits follow PyTorch: -inf entries get probability 0, NaN
   CHECK(p(0, 0) == 0.5f);
   CHECK(p(0, 1) == 0.f);
   CHECK(std::isnan(p(1, 0)));
+  // Exactly 0 in double as well (Eigen's vectorised exp alone would give a tiny positive value).
+  aib::MatD xd(1, 4);
+  xd << 1.0, -std::numeric_limits<double>::infinity(), 2.0, -std::numeric_limits<double>::infinity();
+  const aib::MatD pd = aib::softmax(xd);
+  CHECK(pd(0, 1) == 0.0);
+  CHECK(pd(0, 3) == 0.0);
+  CHECK(pd(0, 0) + pd(0, 2) == Approx(1.0));
   Mat all_masked = Mat::Constant(1, 3, -inf);
   CHECK(aib::logsumexp(all_masked)(0) == -inf);
 }

@@ -53,6 +53,10 @@ MatT<typename Derived::Scalar> softmax(const Eigen::MatrixBase<Derived>& x) {
   for (Index i = 0; i < x.rows(); ++i) {
     const S m = x.row(i).maxCoeff();
     out.row(i) = (x.row(i).array() - m).exp().matrix();  // largest term is exp(0) = 1
+    // Eigen's vectorised exp clamps very negative inputs, so exp(−inf) comes out as a tiny
+    // positive number; a masked (−inf) logit must get exactly probability 0.
+    const S neg_inf = -std::numeric_limits<S>::infinity();
+    out.row(i) = (x.row(i).array() == neg_inf).select(S(0), out.row(i).array()).matrix();
     out.row(i) /= out.row(i).sum();
   }
   return out;
