@@ -76,6 +76,11 @@ TEST_CASE("sampling only produces continuations seen in training") {
   }
   // Greedy decoding (T = 0) after 'a' always takes 'b' (the only continuation).
   CHECK(m.sample(rng, "a", 1, 0.0) == "b");
+  // Stopping after a given character. After '\n' come 'a' and 'c' once each; greedy takes the
+  // first in alphabet order, then 'b', then the stop character.
+  aib::NgramModel lines(2);
+  lines.fit("ab\ncd\n");
+  CHECK(lines.sample(rng, "\n", 100, 0.0, "\n") == "ab\n");
 }
 
 TEST_CASE("temperature reshapes the counted distribution as count^(1/T)") {

@@ -96,10 +96,12 @@ class NgramModel {
     return p;
   }
 
-  // Generate n_chars characters after `prompt` (the prompt is not repeated in the result).
+  // Generate up to n_chars characters after `prompt` (the prompt is not repeated in the result),
+  // stopping early after a `stop` character if one is given (e.g. "\n": one line).
   // temperature reshapes each distribution: p_i ∝ count_i^(1/T), i.e. softmax(log count / T);
   // T = 1 is the counted distribution, T → 0 always takes the most frequent continuation.
-  std::string sample(Rng& rng, std::string_view prompt, Index n_chars, double temperature) const {
+  std::string sample(Rng& rng, std::string_view prompt, Index n_chars, double temperature,
+                     std::string_view stop = {}) const {
     require_fitted("NgramModel::sample");
     if (n_chars < 0) fail("NgramModel::sample: n_chars must be >= 0, got {}", n_chars);
     std::vector<std::string_view> context = utf8_chars(prompt);
@@ -114,6 +116,7 @@ class NgramModel {
       const Index next = sample_logits(rng, logits, temperature);
       const std::string& c = alphabet_[static_cast<std::size_t>(next)];
       out += c;
+      if (!stop.empty() && c == stop) break;
       context.push_back(c);
       if (static_cast<int>(context.size()) > order_) context.erase(context.begin());
     }
