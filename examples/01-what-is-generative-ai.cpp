@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
     aib::NgramModel model(order);
     model.fit(text);
     ctx.section("The training text and the model");
-    fmt::print("{} sentences, {} characters, {} distinct characters (from {}).\n",
-               sentences.size(), model.training_size(), model.vocab_size(), source);
+    fmt::print("{}: {} sentences, {} characters, {} of them distinct.\n", source,
+               sentences.size(), model.training_size(), model.vocab_size());
     fmt::print("A {}-gram model: p(next character | the {} before it), learned by counting.\n",
                order, order - 1);
     fmt::print("It saw {} distinct contexts; that table of counts is all it knows.\n",

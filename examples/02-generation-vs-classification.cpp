@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     fmt::print("Input: which of {} training words a sentence contains. Output: {} probabilities.\n",
                vocab.size(), K);
     std::vector<double> curve;
-    for (std::size_t i = 0; i < loss.size(); i += std::max<std::size_t>(1, loss.size() / 40))
+    for (std::size_t i = 0; i < loss.size(); i += std::max<std::size_t>(1, loss.size() / 30))
       curve.push_back(loss[i]);
     fmt::print("Training loss over {} steps: {:.3f} {} {:.3f}\n", steps, loss.front(),
                show::sparkline(curve), loss.back());
@@ -141,11 +141,13 @@ int main(int argc, char** argv) {
       gen.fit(text);
       alphabet = std::max(alphabet, gen.vocab_size());
       generator_counts += gen.num_contexts();
-      std::string s = gen.sample(ctx.rng, "\n", 200, temperature, "\n");
-      if (!s.empty() && s.back() == '\n') s.pop_back();
-      generated.push_back(s);
       fmt::print("{}:\n", labels[static_cast<std::size_t>(k)]);
-      show::print(show::wrap(s, ctx.style.width, "  "));
+      for (int i = 0; i < 2; ++i) {
+        std::string s = gen.sample(ctx.rng, "\n", 200, temperature, "\n");
+        if (!s.empty() && s.back() == '\n') s.pop_back();
+        generated.push_back(s);
+        show::print(show::wrap("- " + s, ctx.style.width, "  ").substr(2));
+      }
     }
 
     // ---- Output spaces ----------------------------------------------------------------------------

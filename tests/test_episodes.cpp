@@ -67,6 +67,23 @@ TEST_CASE("every episode text agrees with the catalogue and has a program and sa
   CHECK(seen.count(2) == 1);
 }
 
+TEST_CASE("every saved episode output fits an 80-column terminal") {
+  const fs::path root = AIB_SOURCE_DIR;
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(root / "examples" / "expected")) {
+    if (entry.path().extension() != ".txt") continue;
+    ++files;
+    std::istringstream in(slurp(entry.path()));
+    int line_no = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      INFO(entry.path().filename().string() << ":" << line_no << ": " << line);
+      CHECK(aib::show::display_width(line) <= 80);
+    }
+  }
+  CHECK(files >= 2);
+}
+
 TEST_CASE("every episode program has an episode text") {
   const fs::path root = AIB_SOURCE_DIR;
   for (const auto& entry : fs::directory_iterator(root / "examples")) {

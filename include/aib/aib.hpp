@@ -1,0 +1,25 @@
+// aib/aib.hpp — the whole library in one include. Each header below is also usable on its own.
+#pragma once
+
+// core: types, errors, randomness, numerics, files
+#include "aib/core/check.hpp"
+#include "aib/core/io.hpp"
+#include "aib/core/numeric.hpp"
+#include "aib/core/random.hpp"
+#include "aib/core/sampling.hpp"
+#include "aib/core/text.hpp"
+#include "aib/core/timing.hpp"
+#include "aib/core/types.hpp"
+
+// show: narrative, tables, terminal plots, SVG
+#include "aib/show/narrative.hpp"
+#include "aib/show/plot.hpp"
+#include "aib/show/svg.hpp"
+#include "aib/show/table.hpp"
+#include "aib/show/terminal.hpp"
+
+// nn
+#include "aib/nn/softmax_regression.hpp"
+
+// generative
+#include "aib/generative/ngram.hpp"
