@@ -3,6 +3,7 @@
 // A character n-gram model counts, in the course's own sentences, which character follows each
 // run of n−1 characters. That table of counts is the whole model. Sampling from it, one
 // character at a time, writes sentences that were never in the training text.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -39,13 +40,14 @@ int main(int argc, char** argv) {
   cli.add_option("--temperatures", temperatures, "Two sampling temperatures (> 0)")
       ->expected(2)
       ->delimiter(',')
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.01, 100.0))
       ->capture_default_str();
   cli.add_option("--samples", n_samples, "Sentences sampled at each temperature")
       ->check(CLI::Range(1, 20))
       ->capture_default_str();
   cli.add_option("--prompt", prompt, "Text every sample starts from")->capture_default_str();
-  cli.add_option("--corpus", corpus, "Train on this file of 'label<TAB>sentence' lines instead");
+  cli.add_option("--corpus", corpus, "Train on this file of 'label<TAB>sentence' lines instead")
+      ->check(CLI::ExistingFile);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -62,15 +64,21 @@ int main(int argc, char** argv) {
     ctx.section("The training text and the model");
     fmt::print("{}: {} sentences, {} characters, {} of them distinct.\n", source,
                sentences.size(), model.training_size(), model.vocab_size());
-    fmt::print("A {}-gram model: p(next character | the {} before it), learned by counting.\n",
-               order, order - 1);
+    if (order == 1)
+      fmt::print("A 1-gram model: p(next character), no context at all, learned by counting.\n");
+    else
+      fmt::print("A {}-gram model: p(next character | the {} before it), learned by counting.\n",
+                 order, order - 1);
     fmt::print("It saw {} distinct contexts; that table of counts is all it knows.\n",
                model.num_contexts());
 
     // ---- What it learned: next-character distributions -----------------------------------------
     ctx.section("What the model learned: p(next | context)");
+    std::vector<std::string> shown;  // contexts actually used, after back-off
     for (const std::string context : {"The ", "toke", "atio", " gen"}) {
       const auto p = model.predict(context);
+      if (std::find(shown.begin(), shown.end(), p.context) != shown.end()) continue;
+      shown.push_back(p.context);
       std::vector<aib::Index> order_idx(static_cast<std::size_t>(p.probs.size()));
       for (std::size_t i = 0; i < order_idx.size(); ++i) order_idx[i] = static_cast<aib::Index>(i);
       std::stable_sort(order_idx.begin(), order_idx.end(),

@@ -57,9 +57,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10))
       ->capture_default_str();
   cli.add_option("--temperature", temperature, "Sampling temperature of the generator")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.01, 100.0))
       ->capture_default_str();
-  cli.add_option("--corpus", corpus, "Use this file of 'label<TAB>sentence' lines instead");
+  cli.add_option("--corpus", corpus, "Use this file of 'label<TAB>sentence' lines instead")
+      ->check(CLI::ExistingFile);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

@@ -105,7 +105,14 @@ int main(int argc, char** argv) {
   auto* play_cmd = app.add_subcommand("play", "Run an episode's program: aibasics play N [args]");
   int number = 0;
   play_cmd->add_option("episode", number, "Episode number, 1 to 36")->required();
-  play_cmd->prefix_command();  // everything after N goes to the episode program
+  play_cmd->prefix_command();  // everything after N goes to the episode program,
+  play_cmd->set_help_flag();   // --help included: `aibasics play 2 --help` is episode 02's help
+  // `aibasics play --help` (no episode yet) describes play itself.
+  if (argc == 3 && std::string(argv[1]) == "play" &&
+      (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
+    fmt::print("{}", play_cmd->help());
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
