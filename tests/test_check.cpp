@@ -2,21 +2,13 @@
 #include <functional>
 
 #include "catch.hpp"
+#include "test_helpers.hpp"
 
 #include "aib/core/check.hpp"
 
 using aib::Mat;
 
-namespace {
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const aib::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-}  // namespace
+using aib_test::message_of;
 
 TEST_CASE("check_shape passes matching shapes and wildcards") {
   Mat m(3, 4);

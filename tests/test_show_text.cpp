@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_helpers.hpp"
 
 #include "aib/show/narrative.hpp"
 #include "aib/show/table.hpp"
@@ -21,28 +22,10 @@
 
 using aib::show::Style;
 
+using aib_test::lines;
+using aib_test::message_of;
+
 namespace {
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const aib::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start);
-    out.push_back(text.substr(start, end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
 
 int widest_line(const std::string& text) {
   int widest = 0;

@@ -18,22 +18,16 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_helpers.hpp"
 
 #include "aib/core/types.hpp"
 #include "aib/show/svg.hpp"
 
+using aib_test::message_of;
+
 namespace {
 
 const double NaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const aib::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // ---- A minimal XML well-formedness checker ----------------------------------------------------
 // Checks: one root element; tags nest and close in order; attribute names unique and values

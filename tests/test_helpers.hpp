@@ -1,0 +1,36 @@
+// tests/test_helpers.hpp — small helpers shared by the unit tests.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "aib/core/check.hpp"
+
+namespace aib_test {
+
+// The message of the aib::Error that f throws, or "(no error)".
+inline std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const aib::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// The lines of a text, without their '\n'.
+inline std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    out.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace aib_test
