@@ -15,6 +15,7 @@
 #include "aib/generative/ngram.hpp"
 #include "aib/nn/softmax_regression.hpp"
 #include "aib/show/plot.hpp"
+#include "aib/show/svg.hpp"
 #include "aib/show/table.hpp"
 #include "course_data.hpp"
 #include "episode.hpp"
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   double held_out = 0.25, temperature = 0.7;
   int steps = 300, order = 5;
-  std::string corpus;
+  std::string corpus, svg_path;
   auto& cli = ep.cli();
   cli.add_option("--held-out", held_out, "Share of sentences kept aside to test the classifier")
       ->check(CLI::Range(0.05, 0.5))
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--corpus", corpus, "Use this file of 'label<TAB>sentence' lines instead")
       ->check(CLI::ExistingFile);
+  cli.add_option("--svg", svg_path, "Also draw the classifier's training loss into this SVG file");
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -119,6 +121,12 @@ int main(int argc, char** argv) {
       curve.push_back(loss[i]);
     fmt::print("Training loss over {} steps: {:.3f} {} {:.3f}\n", steps, loss.front(),
                show::sparkline(curve), loss.back());
+    if (!svg_path.empty()) {
+      show::save_svg(svg_path, show::svg_line_chart({std::vector<double>(loss.begin(), loss.end())},
+                                                    {"training loss"},
+                                                    "Softmax regression: training loss per step"));
+      fmt::print("(loss curve written to {})\n", svg_path);
+    }
     fmt::print("Held-out accuracy: {}/{} = {:.1f}% (guessing: {:.1f}%)\n\n", correct, n_test,
                100.0 * correct / n_test, 100.0 / K);
     const aib::Mat P = clf.predict_proba(X_test);  // (N_test, K)
