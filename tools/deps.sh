@@ -2,7 +2,7 @@
 # On Debian/Ubuntu, installs the missing packages with apt-get (as root, or through sudo);
 # elsewhere prints the package names and lets CMake report what it cannot find.
 
-AIB_DEBIAN_PACKAGES="cmake g++ ninja-build libeigen3-dev libfmt-dev libcli11-dev catch2"
+AIB_DEBIAN_PACKAGES="cmake g++ ninja-build libeigen3-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2"
 
 aib_ensure_deps() {
   if ! command -v dpkg-query >/dev/null 2>&1; then
