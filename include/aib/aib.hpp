@@ -6,6 +6,7 @@
 #include "aib/core/io.hpp"
 #include "aib/core/numeric.hpp"
 #include "aib/core/random.hpp"
+#include "aib/core/safetensors.hpp"
 #include "aib/core/sampling.hpp"
 #include "aib/core/text.hpp"
 #include "aib/core/timing.hpp"
