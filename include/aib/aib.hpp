@@ -19,7 +19,22 @@
 #include "aib/show/table.hpp"
 #include "aib/show/terminal.hpp"
 
-// nn
+// autograd: tensors that learn
+#include "aib/autograd/activations.hpp"
+#include "aib/autograd/gradcheck.hpp"
+#include "aib/autograd/init.hpp"
+#include "aib/autograd/losses.hpp"
+#include "aib/autograd/norms.hpp"
+#include "aib/autograd/ops.hpp"
+#include "aib/autograd/optim.hpp"
+#include "aib/autograd/tensor.hpp"
+
+// nn: layers and models
+#include "aib/nn/embedding.hpp"
+#include "aib/nn/ffn.hpp"
+#include "aib/nn/linear.hpp"
+#include "aib/nn/module.hpp"
+#include "aib/nn/param_count.hpp"
 #include "aib/nn/softmax_regression.hpp"
 
 // generative
