@@ -1,5 +1,7 @@
 // Tests for aib/nn: Linear, Embedding, parameter lists, and the feed-forward blocks, with
 // reference values from PyTorch (tools/reference/layers.py, tests/fixtures/torch/layers).
+#include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "catch.hpp"
@@ -7,6 +9,7 @@
 
 #include "aib/autograd/gradcheck.hpp"
 #include "aib/core/io.hpp"
+#include "aib/nn/checkpoint.hpp"
 #include "aib/nn/embedding.hpp"
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/linear.hpp"
@@ -142,4 +145,23 @@ TEST_CASE("feed-forward sizes: 4D MLP vs ⅔-width gated block, and a gradient c
       {TensorD::parameter(rng.normal_mat(4, 3).cast<double>()), small.gate.weight});
   INFO(r.failures);
   CHECK(r.ok());
+}
+
+TEST_CASE("checkpoints: parameters round-trip through safetensors; mismatches are named") {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "aib_test_nn_layers_checkpoint.safetensors").string();
+  aib::Rng rng(6);
+  aib::Mlp a(4, 8, rng), b(4, 8, rng), wide(4, 9, rng);
+  aib::save_parameters(path, a.parameters("ffn"), {{"episode", "23"}});
+  CHECK(b.up.weight.value() != a.up.weight.value());
+  aib::load_parameters(path, b.parameters("ffn"));
+  CHECK(b.up.weight.value() == a.up.weight.value());
+  CHECK(b.down.bias.value() == a.down.bias.value());
+  CHECK_THROWS_WITH(aib::load_parameters(path, wide.parameters("ffn")),
+                    Catch::Contains("tensor 'ffn.up.weight' has shape (4, 8), the model's is (4, 9)"));
+  CHECK_THROWS_WITH(aib::load_parameters(path, b.parameters("mlp")), Catch::Contains("has no tensor 'mlp.up.weight'"));
+  aib::Linear only(4, 8, rng);
+  CHECK_THROWS_WITH(aib::load_parameters(path, only.parameters("ffn.up")),
+                    Catch::Contains("holds tensor 'ffn.down.bias', which the model does not have"));
+  std::remove(path.c_str());
 }
