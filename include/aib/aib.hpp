@@ -30,6 +30,7 @@
 #include "aib/autograd/tensor.hpp"
 
 // nn: layers and models
+#include "aib/nn/checkpoint.hpp"
 #include "aib/nn/embedding.hpp"
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/linear.hpp"
