@@ -13,6 +13,7 @@
 #include "aib/nn/embedding.hpp"
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/linear.hpp"
+#include "aib/nn/norm.hpp"
 
 using aib::MatD;
 using aib::TensorD;
@@ -164,4 +165,29 @@ TEST_CASE("checkpoints: parameters round-trip through safetensors; mismatches ar
   CHECK_THROWS_WITH(aib::load_parameters(path, only.parameters("ffn.up")),
                     Catch::Contains("holds tensor 'ffn.down.bias', which the model does not have"));
   std::remove(path.c_str());
+}
+
+TEST_CASE("LayerNorm, RMSNorm and Dropout layers") {
+  aib::LayerNormT<double> ln(5);
+  aib::RMSNormT<double> rms(5);
+  aib::Rng rng(8);
+  const TensorD x = TensorD::parameter(rng.normal_mat(3, 5).cast<double>() * 3.0);
+  const MatD y = ln.forward(x).value();
+  for (aib::Index i = 0; i < 3; ++i) CHECK(y.row(i).mean() == Approx(0.0).margin(1e-12));
+  CHECK(aib::count_parameters(ln.parameters("norm1")) == 10);
+  CHECK(ln.parameters("norm1")[1].name == "norm1.bias");
+  CHECK(aib::count_parameters(rms.parameters()) == 5);
+  const auto r = aib::gradcheck(
+      [&](const std::vector<TensorD>& in) {
+        ln.weight = in[1];
+        return ln.forward(in[0]);
+      },
+      {x, ln.weight});
+  INFO(r.failures);
+  CHECK(r.ok());
+  aib::Dropout drop{0.5, false};
+  CHECK(drop.forward(x, rng).value() == x.value());
+  drop.training = true;
+  CHECK(drop.forward(x, rng).value() != x.value());
+  CHECK_THROWS_AS(aib::LayerNorm(0), aib::Error);
 }

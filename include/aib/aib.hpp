@@ -34,6 +34,7 @@
 #include "aib/nn/embedding.hpp"
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/linear.hpp"
+#include "aib/nn/norm.hpp"
 #include "aib/nn/module.hpp"
 #include "aib/nn/param_count.hpp"
 #include "aib/nn/softmax_regression.hpp"
