@@ -2,11 +2,14 @@
 #pragma once
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "aib/core/check.hpp"
+#include "catch.hpp"
 
 namespace aib_test {
 
@@ -31,6 +34,14 @@ inline std::vector<std::string> lines(const std::string& text) {
     start = end + 1;
   }
   return out;
+}
+
+// The bytes of a file (the test fails if it cannot be opened).
+inline std::vector<unsigned char> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  return std::vector<unsigned char>(std::istreambuf_iterator<char>(in),
+                                    std::istreambuf_iterator<char>());
 }
 
 }  // namespace aib_test

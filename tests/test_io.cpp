@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "test_helpers.hpp"
 
 #include "aib/core/io.hpp"
 
@@ -24,6 +25,7 @@ using aib::DType;
 using aib::Index;
 using aib::NpyArray;
 using Bytes = std::vector<unsigned char>;
+using aib_test::read_bytes;
 
 namespace {
 
@@ -34,12 +36,6 @@ std::string npy_dir() {
 }
 std::string fixture(const std::string& name) {
   return npy_dir() + "/" + name;
-}
-
-Bytes read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 void write_bytes(const std::string& path, const Bytes& b) {

@@ -32,6 +32,7 @@ using aib::Index;
 using aib::SafeTensor;
 using aib::SafeTensors;
 using Bytes = std::vector<unsigned char>;
+using aib_test::read_bytes;
 
 namespace {
 
@@ -42,12 +43,6 @@ std::string st_dir() {
 }
 std::string fixture(const std::string& name) {
   return st_dir() + "/" + name;
-}
-
-Bytes read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // The message of the aib::IoError f throws; "(no error)" or "(wrong exception type)" otherwise.
