@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -42,6 +43,19 @@ inline std::vector<unsigned char> read_bytes(const std::string& path) {
   REQUIRE(in.good());
   return std::vector<unsigned char>(std::istreambuf_iterator<char>(in),
                                     std::istreambuf_iterator<char>());
+}
+
+// A path under ../shared (the course's shared data: real tiktoken rank files, tiktoken's ids), or ""
+// when it is absent, as on a student's machine: the caller skips, with a warning. CI sets
+// AIB_REQUIRE_SHARED=1, which turns a missing file into a failure.
+inline std::string shared_path(const std::string& relative) {
+  const std::string path = std::string(AIB_SHARED_DIR) + "/" + relative;
+  if (std::ifstream(path).good()) return path;
+  const char* required = std::getenv("AIB_REQUIRE_SHARED");
+  if (required != nullptr && std::string(required) == "1")
+    FAIL("AIB_REQUIRE_SHARED=1 but " << path << " is missing");
+  WARN("skipped: " << path << " is not here (it ships with the course's shared data)");
+  return "";
 }
 
 }  // namespace aib_test
