@@ -333,10 +333,30 @@ class Encoding {
     if (dup != kNone)
       throw IoError(fmt::format("{}:{}: token {} appears twice (first on line {})", source,
                                 line_of[dup], printable(*bytes[dup]), line_of[first]));
-    for (int b = 0; b < 256; ++b) {
-      const char c = static_cast<char>(b);
-      enc.byte_rank_[static_cast<std::size_t>(b)] = enc.ranks_.find(&c, 1);
+    enc.index_bytes();
+    enc.set_special_tokens(std::move(specials));
+    return enc;
+  }
+
+  // From token bytes in rank order (token r gets id r); bytes must be distinct.
+  static Encoding from_tokens(std::vector<std::string> tokens, SplitPattern pattern,
+                              std::map<std::string, Rank> specials, std::string name = "") {
+    if (tokens.empty()) fail("Encoding::from_tokens: no tokens");
+    Encoding enc;
+    enc.name_ = std::move(name);
+    enc.pattern_ = pattern;
+    std::string arena;
+    std::vector<std::uint32_t> offsets(tokens.size() + 1, 0);
+    for (std::size_t r = 0; r < tokens.size(); ++r) {
+      arena.append(tokens[r]);
+      if (arena.size() > std::numeric_limits<std::uint32_t>::max()) fail("Encoding::from_tokens: more than 4 GB of tokens");
+      offsets[r + 1] = static_cast<std::uint32_t>(arena.size());
     }
+    Rank first = 0;
+    const Rank dup = enc.ranks_.build(std::move(arena), std::move(offsets), &first);
+    if (dup != kNone)
+      fail("Encoding::from_tokens: tokens {} and {} are both {}", first, dup, printable(tokens[dup]));
+    enc.index_bytes();
     enc.set_special_tokens(std::move(specials));
     return enc;
   }
@@ -492,6 +512,13 @@ class Encoding {
       else out += fmt::format("\\x{:02x}", u);
     }
     return out + "\"";
+  }
+
+  void index_bytes() {
+    for (int b = 0; b < 256; ++b) {
+      const char c = static_cast<char>(b);
+      byte_rank_[static_cast<std::size_t>(b)] = ranks_.find(&c, 1);
+    }
   }
 
   Rank byte_rank(char c) const {
