@@ -156,15 +156,6 @@ class RankTable {
   }
   Rank find(std::string_view s) const { return find(s.data(), s.size()); }
 
-  // Asks the CPU to load the slot a lookup with hash h will read first.
-  void prefetch(std::uint64_t h) const {
-#if defined(__GNUC__) || defined(__clang__)
-    if (!slots_.empty()) __builtin_prefetch(slots_.data() + (h & (slots_.size() - 1)));
-#else
-    (void)h;
-#endif
-  }
-
   // Tokens indexed, and the bytes of one of them.
   std::size_t size() const { return offsets_.empty() ? 0 : offsets_.size() - 1; }
   std::string_view bytes(Rank r) const {
@@ -553,17 +544,9 @@ class Encoding {
       else merge_heap(piece, out);
       cache.insert(piece, h, out.data() + before, out.size() - before);
     };
-    // One piece in flight: its table slot is fetched from memory while the next piece is split.
-    std::string_view pending;
-    std::uint64_t pending_hash = 0;
     split(text, pattern_, [&](std::string_view piece) {
-      const std::uint64_t h = detail::hash_bytes(piece.data(), piece.size());
-      ranks_.prefetch(h);
-      if (!pending.empty()) encode_hashed(pending, pending_hash);
-      pending = piece;
-      pending_hash = h;
+      encode_hashed(piece, detail::hash_bytes(piece.data(), piece.size()));
     });
-    if (!pending.empty()) encode_hashed(pending, pending_hash);
   }
 
   std::string name_;
