@@ -46,7 +46,7 @@ std::string token_string(const tk::Encoding& enc, const Ids& ids) {
   return s;
 }
 
-const std::string kEncodingsDir = std::string(AIB_SHARED_DIR) + "/data/encodings";
+std::string encodings_dir() { return aib_test::shared_dir() + "/data/encodings"; }
 
 }  // namespace
 
@@ -182,7 +182,7 @@ TEST_CASE("tiktoken: the real encodings give tiktoken's ids for every recorded c
   const std::string cases_path = aib_test::shared_path("data/tokenizer/tiktoken_cases.jsonl");
   if (cases_path.empty()) return;
   std::map<std::string, tk::Encoding> enc;
-  for (const char* name : {"gpt2", "cl100k_base", "o200k_base"}) enc[name] = tk::load_encoding(name, kEncodingsDir);
+  for (const char* name : {"gpt2", "cl100k_base", "o200k_base"}) enc[name] = tk::load_encoding(name, encodings_dir());
   CHECK(enc["gpt2"].n_vocab() == 50257);
   CHECK(enc["cl100k_base"].n_vocab() == 100277);
   CHECK(enc["o200k_base"].n_vocab() == 200019);
@@ -205,8 +205,8 @@ TEST_CASE("tiktoken: the real encodings give tiktoken's ids for every recorded c
 
 TEST_CASE("tiktoken: quick vectors, special tokens and repetitive input", "[tokenizer][tiktoken]") {
   if (aib_test::shared_path("data/encodings/cl100k_base.tiktoken").empty()) return;
-  const tk::Encoding gpt2 = tk::load_encoding("gpt2", kEncodingsDir);
-  const tk::Encoding cl100k = tk::load_encoding("cl100k_base", kEncodingsDir);
+  const tk::Encoding gpt2 = tk::load_encoding("gpt2", encodings_dir());
+  const tk::Encoding cl100k = tk::load_encoding("cl100k_base", encodings_dir());
   CHECK(gpt2.encode("hello world") == Ids{31373, 995});
   CHECK(gpt2.encode("hello <|endoftext|>", {"<|endoftext|>"}) == Ids{31373, 220, 50256});
   CHECK(cl100k.encode("hello world") == Ids{15339, 1917});

@@ -48,8 +48,12 @@ inline std::vector<unsigned char> read_bytes(const std::string& path) {
 // A path under ../shared (the course's shared data: real tiktoken rank files, tiktoken's ids), or ""
 // when it is absent, as on a student's machine: the caller skips, with a warning. CI sets
 // AIB_REQUIRE_SHARED=1, which turns a missing file into a failure.
+inline std::string shared_dir() {
+  const char* dir = std::getenv("AIB_SHARED_DIR");  // overrides <source>/../shared
+  return dir != nullptr && *dir != '\0' ? std::string(dir) : std::string(AIB_SHARED_DIR);
+}
 inline std::string shared_path(const std::string& relative) {
-  const std::string path = std::string(AIB_SHARED_DIR) + "/" + relative;
+  const std::string path = shared_dir() + "/" + relative;
   if (std::ifstream(path).good()) return path;
   const char* required = std::getenv("AIB_REQUIRE_SHARED");
   if (required != nullptr && std::string(required) == "1")
