@@ -22,6 +22,7 @@
 
 #include <fmt/core.h>
 
+#include "aib/core/random.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/tokenizer/bpe_train.hpp"
 #include "aib/tokenizer/tiktoken.hpp"
@@ -160,6 +161,28 @@ int main(int argc, char** argv) {
     }
     const bool same = read_file(ids_path) == read_file(peer_ids);
     fmt::print("{:<34} {}\n", "  ids identical to tiktoken's", same ? "yes" : "NO");
+  }
+
+  // ---- adversarial inputs: time must grow linearly with size ------------------------------------
+  if (tk::has_encoding("cl100k_base", dir)) {
+    const tk::Encoding enc = tk::load_encoding("cl100k_base", dir);
+    fmt::print("\n{:<34} {:>10} {:>9} {:>9}\n", "cl100k_base, no whitespace", "MB", "seconds", "MB/s");
+    aib::Rng rng(1);
+    for (const std::string kind : {"one repeated letter", "random letters", "random bytes"}) {
+      for (const std::size_t size : {std::size_t{1} << 20, std::size_t{10} << 20}) {
+        std::string input(size, 'a');
+        if (kind == "random letters")
+          for (char& c : input) c = static_cast<char>('a' + rng.uniform_int(26));
+        if (kind == "random bytes")
+          for (char& c : input) c = static_cast<char>(rng.uniform_int(256));
+        aib::Stopwatch sw;
+        const std::vector<tk::Rank> ids = enc.encode_ordinary(input);
+        const double s = sw.seconds();
+        if (enc.decode_bytes(ids) != input) fmt::print("round trip FAILED for {}\n", kind);
+        fmt::print("{:<34} {:>10.0f} {:>9.3f} {:>9.1f}\n", kind, static_cast<double>(size) / (1 << 20), s,
+                   static_cast<double>(size) / 1e6 / s);
+      }
+    }
   }
 
   // ---- training -----------------------------------------------------------------------------
