@@ -125,6 +125,14 @@ TEST_CASE("encoding: special-token text is refused unless allowed", "[tokenizer]
   CHECK_THAT(message_of([&] { enc.encode("<|end|><|pad|>", {"<|end|>"}); }), Catch::Contains("'<|pad|>'"));
   CHECK(enc.encode("<|end|><|pad|>", enc.special_names()) == Ids{300, 301});
   CHECK_THAT(message_of([&] { enc.encode("x", {"<|nope|>"}); }), Catch::Contains("'<|nope|>' is not a special token"));
+  // Many special tokens in a long text, one allowed name absent: each name's next occurrence is
+  // searched once, not again after every token found (that was quadratic: minutes for 1 MB).
+  std::string many;
+  for (int i = 0; i < 50000; ++i) many += "ab<|end|>";
+  const Ids ids = enc.encode(many, enc.special_names());
+  REQUIRE(ids.size() == 100000);
+  CHECK(ids[0] == 257);
+  CHECK(ids[99999] == 300);
 }
 
 TEST_CASE("encoding: malformed rank files name the line", "[tokenizer][bpe][errors]") {

@@ -387,16 +387,25 @@ class Encoding {
       }
     std::vector<Rank> out;
     out.reserve(text.size() / 3);
+    std::vector<const std::pair<const std::string, Rank>*> names;  // the allowed special tokens
+    std::vector<std::size_t> next;                                   // where each occurs next
+    for (const std::string& name : allowed) {
+      names.push_back(&*specials_.find(name));
+      next.push_back(text.find(name));
+    }
     std::size_t pos = 0;
     while (pos < text.size()) {
-      // The earliest allowed special token at or after pos (the longest on a tie).
+      // The earliest allowed special token at or after pos (the longest on a tie). Each name's
+      // next occurrence is remembered and searched again only once pos has passed it, so the
+      // whole loop reads the text once per allowed name: linear, however many tokens are found.
       std::size_t best = std::string_view::npos;
       const std::pair<const std::string, Rank>* which = nullptr;
-      for (const std::string& name : allowed) {
-        const std::size_t at = text.find(name, pos);
-        if (at < best || (at == best && at != std::string_view::npos && name.size() > which->first.size())) {
+      for (std::size_t k = 0; k < names.size(); ++k) {
+        if (next[k] != std::string_view::npos && next[k] < pos) next[k] = text.find(names[k]->first, pos);
+        const std::size_t at = next[k];
+        if (at < best || (at == best && at != std::string_view::npos && names[k]->first.size() > which->first.size())) {
           best = at;
-          which = &*specials_.find(name);
+          which = names[k];
         }
       }
       encode_ordinary_into(text.substr(pos, best == std::string_view::npos ? std::string_view::npos : best - pos), out);
