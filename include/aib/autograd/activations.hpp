@@ -10,6 +10,8 @@
 
 #include <cmath>
 
+#include <unsupported/Eigen/SpecialFunctions>
+
 #include "aib/autograd/tensor.hpp"
 #include "aib/core/numeric.hpp"
 #include "aib/core/random.hpp"
@@ -37,19 +39,18 @@ TensorT<S> relu(const TensorT<S>& x) {
   });
 }
 
-// gelu(x) = x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal CDF (PyTorch approximate='none')
+// gelu(x) = x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal CDF (PyTorch approximate='none').
+// erf is Eigen's vectorised one (within 4e-7 of std::erf in float; std::erf itself in double),
+// and Φ(x) is kept from the forward for the backward.
 template <class S>
 TensorT<S> gelu(const TensorT<S>& x) {
   const S inv_sqrt2 = S(0.70710678118654752440), inv_sqrt_2pi = S(0.39894228040143267794);
-  MatT<S> y = x.value().unaryExpr(  // (r, c)
-      [&](S v) { return S(0.5) * v * (S(1) + std::erf(v * inv_sqrt2)); });
-  return record("gelu", std::move(y), {x}, [x, inv_sqrt2, inv_sqrt_2pi](const MatT<S>& g) {
-    // gelu'(x) = Φ(x) + x·φ(x),  Φ(x) = ½(1 + erf(x/√2)),  φ(x) = e^(−x²/2)/√(2π)
-    const MatT<S> d = x.value().unaryExpr([&](S v) {  // (r, c)
-      return S(0.5) * (S(1) + std::erf(v * inv_sqrt2)) +
-             v * inv_sqrt_2pi * std::exp(S(-0.5) * v * v);
-    });
-    x.accumulate(g.cwiseProduct(d));
+  MatT<S> cdf = (S(0.5) * (S(1) + (x.value().array() * inv_sqrt2).erf())).matrix();  // (r, c) Φ(x)
+  MatT<S> y = x.value().cwiseProduct(cdf);                                           // (r, c)
+  return record("gelu", std::move(y), {x}, [x, cdf, inv_sqrt_2pi](const MatT<S>& g) {
+    // gelu'(x) = Φ(x) + x·φ(x),  φ(x) = e^(−x²/2)/√(2π)
+    const auto v = x.value().array();
+    x.accumulate((g.array() * (cdf.array() + v * inv_sqrt_2pi * (S(-0.5) * v.square()).exp())).matrix());
   });
 }
 

@@ -53,6 +53,32 @@ MatT<S> reduce_to(const MatT<S>& g, Index rows, Index cols) {
   return out;
 }
 
+// a ± b at the broadcast shape (r, c), without copying the operands in the common cases: the same
+// shape, or b a row (1, c) added to every row of a (a bias).
+template <class S>
+MatT<S> add_broadcast(const MatT<S>& a, const MatT<S>& b, Index r, Index c, S sign) {
+  const bool a_full = a.rows() == r && a.cols() == c;
+  if (a_full && b.rows() == r && b.cols() == c) return sign > 0 ? MatT<S>(a + b) : MatT<S>(a - b);
+  if (a_full && b.rows() == 1 && b.cols() == c) {
+    MatT<S> out = a;
+    if (sign > 0) out.rowwise() += b.row(0);
+    else out.rowwise() -= b.row(0);
+    return out;
+  }
+  return expand(a, r, c) + sign * expand(b, r, c);
+}
+
+// t.grad += g summed down to t's shape (no copy when the shapes already match).
+template <class S>
+void accumulate_reduced(const TensorT<S>& t, const MatT<S>& g, S sign = S(1)) {
+  if (g.rows() == t.rows() && g.cols() == t.cols()) {
+    if (sign > 0) t.accumulate(g);
+    else t.accumulate(-g);
+  } else {
+    t.accumulate(sign * reduce_to(g, t.rows(), t.cols()));
+  }
+}
+
 }  // namespace detail
 
 // ---- Matrix product ----------------------------------------------------------------------------
@@ -75,10 +101,10 @@ TensorT<S> matmul(const TensorT<S>& a, const TensorT<S>& b) {
 template <class S>
 TensorT<S> add(const TensorT<S>& a, const TensorT<S>& b) {
   const auto [r, c] = detail::broadcast_shape("add", a, b);
-  MatT<S> out = detail::expand(a.value(), r, c) + detail::expand(b.value(), r, c);
+  MatT<S> out = detail::add_broadcast(a.value(), b.value(), r, c, S(1));
   return record("add", std::move(out), {a, b}, [a, b](const MatT<S>& g) {
-    if (a.requires_grad()) a.accumulate(detail::reduce_to(g, a.rows(), a.cols()));  // ∂/∂a = G
-    if (b.requires_grad()) b.accumulate(detail::reduce_to(g, b.rows(), b.cols()));  // ∂/∂b = G
+    if (a.requires_grad()) detail::accumulate_reduced(a, g);  // ∂/∂a = G
+    if (b.requires_grad()) detail::accumulate_reduced(b, g);  // ∂/∂b = G
   });
 }
 
@@ -86,11 +112,10 @@ TensorT<S> add(const TensorT<S>& a, const TensorT<S>& b) {
 template <class S>
 TensorT<S> sub(const TensorT<S>& a, const TensorT<S>& b) {
   const auto [r, c] = detail::broadcast_shape("sub", a, b);
-  MatT<S> out = detail::expand(a.value(), r, c) - detail::expand(b.value(), r, c);
+  MatT<S> out = detail::add_broadcast(a.value(), b.value(), r, c, S(-1));
   return record("sub", std::move(out), {a, b}, [a, b](const MatT<S>& g) {
-    if (a.requires_grad()) a.accumulate(detail::reduce_to(g, a.rows(), a.cols()));  // ∂/∂a = G
-    if (b.requires_grad())
-      b.accumulate(-detail::reduce_to(g, b.rows(), b.cols()));  // ∂/∂b = −G
+    if (a.requires_grad()) detail::accumulate_reduced(a, g);         // ∂/∂a = G
+    if (b.requires_grad()) detail::accumulate_reduced(b, g, S(-1));  // ∂/∂b = −G
   });
 }
 
@@ -98,6 +123,13 @@ TensorT<S> sub(const TensorT<S>& a, const TensorT<S>& b) {
 template <class S>
 TensorT<S> mul(const TensorT<S>& a, const TensorT<S>& b) {
   const auto [r, c] = detail::broadcast_shape("mul", a, b);
+  if (a.rows() == b.rows() && a.cols() == b.cols()) {  // no broadcasting: no copies to keep
+    MatT<S> out = a.value().cwiseProduct(b.value());
+    return record("mul", std::move(out), {a, b}, [a, b](const MatT<S>& g) {
+      if (a.requires_grad()) a.accumulate(g.cwiseProduct(b.value()));  // ∂/∂a = G ⊙ b
+      if (b.requires_grad()) b.accumulate(g.cwiseProduct(a.value()));  // ∂/∂b = G ⊙ a
+    });
+  }
   MatT<S> ea = detail::expand(a.value(), r, c), eb = detail::expand(b.value(), r, c);
   MatT<S> out = ea.cwiseProduct(eb);
   return record("mul", std::move(out), {a, b}, [a, b, ea, eb](const MatT<S>& g) {
