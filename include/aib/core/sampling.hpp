@@ -4,7 +4,9 @@
 // Temperature T rescales logits before the softmax, p = softmax(logits / T): T < 1 sharpens the
 // distribution toward the most likely entries, T > 1 flattens it, T = 0 means greedy (argmax).
 // Top-k keeps only the k highest logits (Fan et al. 2018, "Hierarchical Neural Story Generation").
-// Leaves out: nucleus (top-p) sampling and repetition penalties.
+// Top-p (nucleus, Holtzman et al. 2020, "The Curious Case of Neural Text Degeneration") keeps the
+// smallest set of most likely entries whose probabilities add up to at least p.
+// Leaves out: repetition penalties, min-p, typical sampling.
 #pragma once
 
 #include <algorithm>
@@ -57,10 +59,30 @@ inline VecD temperature_softmax(const Eigen::Ref<const VecD>& logits, double tem
   return probs;
 }
 
-// Draw one index from softmax(logits / temperature) (restricted to the top_k when top_k > 0).
+// (V) probabilities -> the same with everything outside the nucleus set to 0 and renormalised:
+// entries sorted by probability (ties by index) are kept until their sum reaches top_p.
+inline VecD nucleus(const Eigen::Ref<const VecD>& probs, double top_p) {
+  if (!(top_p > 0.0 && top_p <= 1.0)) fail("nucleus: top_p must be in (0, 1], got {}", top_p);
+  if (top_p == 1.0) return probs;
+  std::vector<Index> order(static_cast<std::size_t>(probs.size()));
+  for (Index i = 0; i < probs.size(); ++i) order[static_cast<std::size_t>(i)] = i;
+  std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return probs(a) > probs(b); });
+  VecD out = VecD::Zero(probs.size());  // (V)
+  double mass = 0.0;
+  for (const Index i : order) {
+    out(i) = probs(i);
+    mass += probs(i);
+    if (mass >= top_p) break;
+  }
+  return out / mass;
+}
+
+// Draw one index from softmax(logits / temperature), restricted to the top_k when top_k > 0 and
+// to the nucleus of mass top_p when top_p < 1.
 inline Index sample_logits(Rng& rng, const Eigen::Ref<const VecD>& logits, double temperature,
-                           Index top_k = 0) {
-  const VecD probs = temperature_softmax(logits, temperature, top_k);  // (V)
+                           Index top_k = 0, double top_p = 1.0) {
+  VecD probs = temperature_softmax(logits, temperature, top_k);  // (V)
+  if (top_p < 1.0) probs = nucleus(probs, top_p);
   return rng.categorical(std::vector<double>(probs.data(), probs.data() + probs.size()));
 }
 
