@@ -30,14 +30,26 @@
 #include "aib/autograd/tensor.hpp"
 
 // nn: layers and models
+#include "aib/nn/attention.hpp"
 #include "aib/nn/checkpoint.hpp"
 #include "aib/nn/embedding.hpp"
 #include "aib/nn/ffn.hpp"
+#include "aib/nn/fused_attention.hpp"
+#include "aib/nn/generate.hpp"
+#include "aib/nn/gpt.hpp"
 #include "aib/nn/linear.hpp"
 #include "aib/nn/norm.hpp"
 #include "aib/nn/module.hpp"
 #include "aib/nn/param_count.hpp"
+#include "aib/nn/positional.hpp"
 #include "aib/nn/softmax_regression.hpp"
+
+#include "aib/tokenizer/bpe_train.hpp"
+#include "aib/tokenizer/encoding.hpp"
+#include "aib/tokenizer/pretokenize.hpp"
+#include "aib/tokenizer/sentencepiece.hpp"
+#include "aib/tokenizer/tiktoken.hpp"
+#include "aib/tokenizer/unicode.hpp"
 
 // generative
 #include "aib/generative/ngram.hpp"
