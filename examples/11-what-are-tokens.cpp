@@ -192,9 +192,10 @@ int main(int argc, char** argv) {
                             : encoding == "cl100k_base" ? "GPT-4"
                                                         : "GPT-4o";
       fmt::print(
-          "{}, the tokenizer of {}, read from {}:\n{} ids = {} learned pieces + {} special.\n",
-          encoding, used_by, *dir, grouped(enc->n_vocab()), grouped(enc->n_ranks()),
-          enc->special_tokens().size());
+          "{}, the tokenizer of {}, read from {}:\n{} learned pieces (ids 0 to {}) and {} "
+          "special tokens\n(the highest id is {}).\n",
+          encoding, used_by, *dir, grouped(enc->n_ranks()), grouped(enc->n_ranks() - 1),
+          enc->special_tokens().size(), grouped(enc->n_vocab() - 1));
     } else {
       const auto sentences =
           aib::episode::parse_sentences(aib_embedded::course_sentences, "course-sentences.txt");
