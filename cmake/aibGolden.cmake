@@ -1,9 +1,10 @@
 # cmake -P aibGolden.cmake: run an episode program and check it against its saved output.
 #   -DEXE=<program> -DEXPECTED=<examples/expected/NN-slug.txt> -DTITLE=<episode title>
 #   [-DUPDATE=ON]  rewrite EXPECTED with the current output instead of comparing.
+# AIB_GOLDEN=1 makes measured times print as "[measured]" (aib/core/timing.hpp).
 # Besides the default run, checks that --help names the episode and that a wrong flag fails.
 cmake_minimum_required(VERSION 3.16)
-execute_process(COMMAND "${CMAKE_COMMAND}" -E env --unset=AIB_ENCODINGS NO_COLOR=1 "${EXE}"
+execute_process(COMMAND "${CMAKE_COMMAND}" -E env --unset=AIB_ENCODINGS NO_COLOR=1 AIB_GOLDEN=1 "${EXE}"
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${EXE} exited with ${rc}\n${err}")

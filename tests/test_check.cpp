@@ -1,10 +1,13 @@
-// Tests for aib/core/check.hpp: errors name the function and the shapes.
+// Tests for aib/core/check.hpp (errors name the function and the shapes) and core/timing.hpp.
 #include <functional>
 
 #include "catch.hpp"
 #include "test_helpers.hpp"
 
+#include <cstdlib>
+
 #include "aib/core/check.hpp"
+#include "aib/core/timing.hpp"
 
 using aib::Mat;
 
@@ -41,4 +44,24 @@ TEST_CASE("require and fail throw aib::Error with the formatted message") {
   CHECK(message_of([] { aib::require(true, "sample", "unused"); }) == "(no error)");
   CHECK(message_of([] { aib::fail("load: {} has {} rows", "x.npy", 7); }) ==
         "load: x.npy has 7 rows");
+}
+
+// aib/core/timing.hpp: measured values hide in golden runs, computed ones never do.
+TEST_CASE("measured() prints the value, or a same-width mark when AIB_GOLDEN is set") {
+  ::unsetenv("AIB_GOLDEN");
+  CHECK(aib::measured("{:8.2f} ms", 3.14159) == "    3.14 ms");
+  ::setenv("AIB_GOLDEN", "1", 1);
+  CHECK(aib::measured("{:8.2f} ms", 3.14159) == " [measured]");
+  CHECK(aib::measured("{:.1f}", 2.0) == "[measured]");
+  ::setenv("AIB_GOLDEN", "0", 1);
+  CHECK(aib::measured("{:.1f}", 2.0) == "2.0");
+  ::unsetenv("AIB_GOLDEN");
+}
+
+TEST_CASE("best_time refuses zero repeats and keeps the fastest run") {
+  CHECK_THROWS_AS(aib::best_time([] {}, 0), aib::Error);
+  int calls = 0;
+  const double t = aib::best_time([&] { ++calls; }, 3);
+  CHECK(calls == 3);
+  CHECK(t >= 0.0);
 }
