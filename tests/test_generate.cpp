@@ -77,6 +77,12 @@ TEST_CASE("generate: cached and uncached agree; seeded; stop token", "[generate]
   CHECK_THAT(aib_test::message_of([&] { aib::generate(m, {}, o, d); }), Catch::Contains("prompt is empty"));
   o.max_new_tokens = 16;
   CHECK_THAT(aib_test::message_of([&] { aib::generate(m, {1}, o, d); }), Catch::Contains("exceeds the context of 16"));
+  aib::Gpt open = m;  // no causal mask: the cache cannot hold, and says so
+  open.causal = false;
+  o.max_new_tokens = 4;
+  CHECK_THAT(aib_test::message_of([&] { aib::generate(open, {1}, o, d); }), Catch::Contains("no causal mask"));
+  o.use_cache = false;
+  CHECK(aib::generate(open, {1}, o, d).size() >= 2);
 }
 
 TEST_CASE("top-p keeps the smallest likely set that reaches p", "[sampling]") {

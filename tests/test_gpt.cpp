@@ -90,6 +90,31 @@ TEST_CASE("gpt: causal, and a batch equals its sequences run alone", "[gpt]") {
   CHECK_THAT(aib_test::message_of([&] { m.forward({1, 9}); }), Catch::Contains("9"));
 }
 
+TEST_CASE("gpt: attention weights per layer, and a model without the causal mask", "[gpt]") {
+  aib::Rng rng(4);
+  aib::Gpt m(tiny(true, false, true), rng);
+  std::vector<aib::Mat> att;
+  const std::vector<Index> ids = {1, 2, 3, 4, 5, 6, 0, 1};  // 2 sequences of 4
+  const aib::Mat logits = m.forward(ids, 2, &att).value();
+  CHECK((logits - m.forward(ids, 2).value()).cwiseAbs().maxCoeff() == 0.0f);  // asking changes nothing
+  REQUIRE(att.size() == 2);
+  for (const aib::Mat& w : att) {
+    REQUIRE(w.rows() == 2 * 2 * 4);  // B·H·T
+    REQUIRE(w.cols() == 4);
+    CHECK((w.rowwise().sum().array() - 1.0f).abs().maxCoeff() < 1e-5f);
+    for (Index blk = 0; blk < 4; ++blk)  // nothing above the diagonal in any (T, T) block
+      CHECK(w.block(blk * 4, 0, 4, 4).triangularView<Eigen::StrictlyUpper>().toDenseMatrix().cwiseAbs().maxCoeff() ==
+            0.0f);
+  }
+  m.causal = false;
+  const aib::Mat a = m.forward({1, 2, 3, 4, 5, 6}).value();
+  const aib::Mat b = m.forward({1, 2, 3, 0, 0, 0}).value();
+  CHECK((a.topRows(3) - b.topRows(3)).cwiseAbs().maxCoeff() > 1e-4f);  // now the past sees the future
+  m.forward(ids, 2, &att);
+  CHECK(att[0].block(0, 0, 4, 4).triangularView<Eigen::StrictlyUpper>().toDenseMatrix().cwiseAbs().maxCoeff() >
+        0.0f);
+}
+
 TEST_CASE("gpt: learns to copy the previous token", "[gpt]") {
   aib::Rng rng(4);
   aib::TransformerConfig c = tiny(false, false, true);

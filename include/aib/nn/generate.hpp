@@ -35,6 +35,9 @@ inline Mat forward_cached(const Gpt& model, const std::vector<Index>& new_ids, K
   const TransformerConfig& c = model.config;
   const Index n = static_cast<Index>(new_ids.size()), t0 = cache.length(), D = c.d_model;
   if (n == 0) fail("forward_cached: no new tokens");
+  if (!model.causal)
+    fail("forward_cached: the model has no causal mask, so every new token would change the cached "
+         "keys and values; generate with use_cache = false");
   if (t0 + n > c.context)
     fail("forward_cached: {} cached + {} new tokens exceed the context of {}", t0, n, c.context);
   if (cache.k.empty()) {

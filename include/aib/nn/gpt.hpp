@@ -7,8 +7,9 @@
 // Pre-norm blocks as in GPT-2 (Radford et al. 2019) and nanoGPT; B sequences of T tokens are
 // stacked as B·T rows. The parameters are exactly those nn/param_count.hpp lists for the config,
 // with the same names (checked in tests), initialised as GPT-2: N(0, 0.02), residual projections
-// N(0, 0.02/√(2L)), biases 0, norms 1. Leaves out: dropout, RoPE (learned positions only), KV cache
-// (see kv_cache.hpp), grouped-query attention.
+// N(0, 0.02/√(2L)), biases 0, norms 1. forward() can hand back every layer's attention weights
+// (episodes 20 and 22 draw them). Leaves out: dropout, RoPE (learned positions only), KV cache
+// (see generate.hpp), grouped-query attention.
 #pragma once
 
 #include <cmath>
@@ -53,9 +54,10 @@ struct GptBlockT {
   LinearT<S> gate, up, down;  // (D, F), (D, F), (F, D); gate only when gated
   Activation act = Activation::gelu;
 
-  // x (B·T, D) -> (B·T, D)
-  TensorT<S> forward(const TensorT<S>& x, Index batch) const {
-    const TensorT<S> a = fused_self_attention(qkv.forward(norm1.forward(x)), batch, heads, true);  // (B·T, D)
+  // x (B·T, D) -> (B·T, D). causal = false lets every token see the whole sequence (episode 26's
+  // counter-example); weights, if given, receives the attention weights (B·H·T, T).
+  TensorT<S> forward(const TensorT<S>& x, Index batch, bool causal = true, MatT<S>* weights = nullptr) const {
+    const TensorT<S> a = fused_self_attention(qkv.forward(norm1.forward(x)), batch, heads, causal, weights);  // (B·T, D)
     const TensorT<S> x1 = add(x, proj.forward(a));
     const TensorT<S> h = norm2.forward(x1);                                                   // (B·T, D)
     const TensorT<S> hidden = gated ? mul(activate(gate.forward(h), act), up.forward(h))
@@ -83,6 +85,7 @@ struct GptT {
   std::vector<GptBlockT<S>> blocks;
   GptNormT<S> norm_f;
   LinearT<S> head;     // (D, V), no bias; unused when tied to wte
+  bool causal = true;  // false: no causal mask — the model can read the future (episode 26 only)
 
   GptT() = default;
   GptT(const TransformerConfig& c, Rng& rng) : config(c) {
@@ -120,7 +123,10 @@ struct GptT {
   }
 
   // ids: B sequences of T tokens, one after another (B·T ids) -> logits (B·T, V).
-  TensorT<S> forward(const std::vector<Index>& ids, Index batch = 1) const {
+  // If attention is given it receives one matrix per layer: layer l's weights (B·H·T, T), the
+  // (T, T) block of sequence b and head h at rows (b·H + h)·T, each row summing to 1.
+  TensorT<S> forward(const std::vector<Index>& ids, Index batch = 1,
+                     std::vector<MatT<S>>* attention = nullptr) const {
     const Index n = static_cast<Index>(ids.size());
     if (batch < 1 || n == 0 || n % batch != 0)
       fail("GPT::forward: {} ids do not split into {} sequences of equal length", n, batch);
@@ -130,7 +136,9 @@ struct GptT {
     std::vector<Index> positions(static_cast<std::size_t>(n));
     for (Index i = 0; i < n; ++i) positions[static_cast<std::size_t>(i)] = i % T;
     TensorT<S> x = add(wte.forward(ids), gather_rows(wpe, positions));  // (B·T, D)
-    for (const GptBlockT<S>& b : blocks) x = b.forward(x, batch);
+    if (attention != nullptr) attention->assign(blocks.size(), MatT<S>());
+    for (std::size_t l = 0; l < blocks.size(); ++l)
+      x = blocks[l].forward(x, batch, causal, attention != nullptr ? &(*attention)[l] : nullptr);
     x = norm_f.forward(x);
     return config.tied_embeddings ? matmul(x, transpose(wte.weight)) : matmul(x, head.weight);  // (B·T, V)
   }
