@@ -3,7 +3,7 @@
 // The PyTorch side is ../shared/tools/peer-torch-gpt (Debian's python3-torch); without it only
 // our numbers are printed. FLOPs are counted from the shapes (matmuls only, forward + backward =
 // 3 × forward) and set against this machine's measured float matmul rate.
-// Run: build/bin/bench_gpt [steps]
+// Run: build/bin/bench_gpt [steps] [--no-peer]
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "aib/autograd/optim.hpp"
+#include "aib/core/memory.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/nn/gpt.hpp"
 
@@ -50,6 +51,9 @@ double torch_ms(int steps) {
 
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 50;
+  const bool peer = !(argc > 2 && std::string(argv[2]) == "--no-peer");
+  // Keep each step's freed activations in the process (core/memory.hpp): as a training program would.
+  const bool kept = aib::keep_freed_memory();
   const aib::TransformerConfig c = aib::nanogpt_cpu();
   const aib::Index B = 12, T = c.context, D = c.d_model, L = c.n_layers, V = c.vocab_size;
   aib::Rng rng(0);
@@ -83,11 +87,12 @@ int main(int argc, char** argv) {
                      (static_cast<double>(L) * (24.0 * D * D + 4.0 * T * D) + 2.0 * D * V);
   const double gflops = 3 * fwd / (ms / 1e3) / 1e9;
   const double peak = matmul_peak();
-  fmt::print("nanoGPT CPU shape: {} parameters, batch {} x {} tokens, one thread\n",
-             aib::count_parameters(model.parameters()), B, T);
+  fmt::print("nanoGPT CPU shape: {} parameters, batch {} x {} tokens, one thread; malloc keeps freed memory: {}\n",
+             aib::count_parameters(model.parameters()), B, T, kept ? "yes" : "no");
   fmt::print("aibasics  {:7.2f} ms/step  loss {:.4f}  {:.1f} GFLOP/s ({:.0f}% of this machine's matmul peak, "
              "{:.1f} GFLOP/s)\n",
              ms, loss, gflops, 100 * gflops / peak, peak);
+  if (!peer) return 0;
   const double t = torch_ms(steps);
   if (t > 0) fmt::print("PyTorch   {:7.2f} ms/step  -> ours takes {:.2f}x its time\n", t, ms / t);
   else fmt::print("PyTorch   (not available: ../shared/tools/peer-torch-gpt)\n");

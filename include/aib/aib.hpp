@@ -4,6 +4,7 @@
 // core: types, errors, randomness, numerics, files
 #include "aib/core/check.hpp"
 #include "aib/core/io.hpp"
+#include "aib/core/memory.hpp"
 #include "aib/core/numeric.hpp"
 #include "aib/core/random.hpp"
 #include "aib/core/safetensors.hpp"

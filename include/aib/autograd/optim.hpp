@@ -198,14 +198,15 @@ class AdamT : public OptimizerT<S> {
       }
       MatT<S>& m = m_[i];                             // (r, c)
       MatT<S>& v = v_[i];                             // (r, c)
-      MatT<S> g = param.node().grad;                  // (r, c)
       const double t = static_cast<double>(++t_[i]);  // t ← t + 1
 
+      MatT<S> coupled;  // (r, c) Adam with weight decay: g + λ·p (the stored gradient is not changed)
       if (decoupled_) {
         p *= static_cast<S>(1.0 - lr * weight_decay_);  // AdamW: p ← p·(1 − lr·λ)
       } else if (weight_decay_ != 0.0) {
-        g += wd * p;  // Adam: g ← g + λ·p
+        coupled = param.node().grad + wd * p;  // Adam: g ← g + λ·p
       }
+      const MatT<S>& g = coupled.size() ? coupled : param.node().grad;  // (r, c)
       // m ← β1·m + (1 − β1)·g
       m = b1 * m + one_minus_b1 * g;
       // v ← β2·v + (1 − β2)·g²

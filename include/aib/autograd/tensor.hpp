@@ -52,11 +52,18 @@ struct Node {
   std::vector<std::shared_ptr<Node>> inputs;                // what the op read
   std::function<void(const MatT<S>& grad_out)> backward;  // adds to the inputs' grads
 
-  // grad += g (the first contribution just moves in).
+  // grad += g (the first contribution is written straight in). g never reads this node's own
+  // gradient, so a product is evaluated into grad without a temporary (noalias).
   template <class Expr>
   void accumulate(const Expr& g) {
     if (grad.size() == 0)
-      grad = g;
+      grad.noalias() = g;
+    else
+      grad.noalias() += g;
+  }
+  void accumulate(MatT<S>&& g) {  // an evaluated gradient moves in
+    if (grad.size() == 0)
+      grad = std::move(g);
     else
       grad += g;
   }
@@ -111,8 +118,8 @@ class TensorT {
 
   // Add g to this tensor's gradient; used by backward rules.
   template <class Expr>
-  void accumulate(const Expr& g) const {
-    node().accumulate(g);
+  void accumulate(Expr&& g) const {
+    node().accumulate(std::forward<Expr>(g));
   }
 
   // Backpropagate from this scalar: ∂L/∂L = 1.
