@@ -91,6 +91,13 @@ TEST_CASE("broadcasting forward values") {
 TEST_CASE("gradient check: matmul and broadcasting arithmetic") {
   require_gradcheck([](auto& in) { return aib::matmul(in[0], in[1]); },
                     {param(3, 4, 1), param(4, 2, 2)});
+  require_gradcheck([](auto& in) { return aib::affine(in[0], in[1], in[2]); },
+                    {param(3, 4, 13), param(4, 2, 14), param(1, 2, 15)});
+  {  // affine is matmul + bias, as one op
+    const TensorD x = param(3, 4, 16), w = param(4, 2, 17), b = param(1, 2, 18);
+    CHECK((aib::affine(x, w, b).value() - aib::add(aib::matmul(x, w), b).value()).cwiseAbs().maxCoeff() < 1e-15);
+    CHECK_THROWS_WITH(aib::affine(x, w, param(2, 1, 19)), Catch::Contains("affine: bias is (2, 1), expected (1, 2)"));
+  }
   for (const auto& [r, c] : std::vector<std::pair<int, int>>{{3, 4}, {1, 4}, {3, 1}, {1, 1}}) {
     INFO("second operand shape (" << r << ", " << c << ")");
     require_gradcheck([](auto& in) { return aib::add(in[0], in[1]); }, {param(3, 4, 3), param(r, c, 4)});

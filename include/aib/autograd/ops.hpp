@@ -4,8 +4,9 @@
 // two dimensions: each dimension must match or be 1 in one operand — (B, D) + (1, D) adds a row
 // to every row, (B, D) * (B, 1) scales each row, (1, 1) is a scalar. Their backward sums the
 // gradient over the broadcast dimension ("reduce_to"). Notation: G = ∂L/∂output.
-// Covered: matmul, + − * / (tensor or scalar), neg, pow, exp, log, sqrt, tanh, sum/mean (all,
-// rows, columns), transpose, row/column slices and concatenation, gather_rows, masked_fill.
+// Covered: matmul, affine (X·W + b in one op), + − * / (tensor or scalar), neg, pow, exp, log,
+// sqrt, tanh, sum/mean (all, rows, columns), transpose, row/column slices and concatenation,
+// gather_rows, masked_fill.
 // Leaves out: general n-d broadcasting and views (every op returns a fresh matrix).
 #pragma once
 
@@ -92,6 +93,23 @@ TensorT<S> matmul(const TensorT<S>& a, const TensorT<S>& b) {
   return record("matmul", std::move(c), {a, b}, [a, b](const MatT<S>& g) {
     if (a.requires_grad()) a.accumulate(g * b.value().transpose());  // ∂L/∂A = G·Bᵀ
     if (b.requires_grad()) b.accumulate(a.value().transpose() * g);  // ∂L/∂B = Aᵀ·G
+  });
+}
+
+// Y = X·W + b: (n, k)·(k, m) + (1, m) -> (n, m), as one op — a Linear layer's forward (PyTorch's
+// addmm). The same value as add(matmul(x, w), b), one node and one (n, m) matrix fewer.
+template <class S>
+TensorT<S> affine(const TensorT<S>& x, const TensorT<S>& w, const TensorT<S>& b) {
+  check_matmul("affine", "x", x.value(), "w", w.value());
+  if (b.rows() != 1 || b.cols() != w.cols())
+    throw ShapeError(fmt::format("affine: bias is {}, expected (1, {}) for w {}", b.shape(), w.cols(), w.shape()));
+  MatT<S> y(x.rows(), w.cols());  // (n, m)
+  y.noalias() = x.value() * w.value();
+  y.rowwise() += b.value().row(0);
+  return record("affine", std::move(y), {x, w, b}, [x, w, b](const MatT<S>& g) {
+    if (x.requires_grad()) x.accumulate(g * w.value().transpose());  // ∂L/∂X = G·Wᵀ
+    if (w.requires_grad()) w.accumulate(x.value().transpose() * g);  // ∂L/∂W = Xᵀ·G
+    if (b.requires_grad()) b.accumulate(g.colwise().sum());          // ∂L/∂b = Σ_rows G
   });
 }
 

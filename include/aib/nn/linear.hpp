@@ -43,8 +43,7 @@ struct LinearT {
     if (x.cols() != in_features())
       throw ShapeError(fmt::format("Linear: input has shape {}, expected (T, {})", x.shape(),
                                    in_features()));
-    TensorT<S> y = matmul(x, weight);  // (T, D_out)
-    return bias.defined() ? add(y, bias) : y;
+    return bias.defined() ? affine(x, weight, bias) : matmul(x, weight);  // (T, D_out) X·W + b
   }
 
   ParametersT<S> parameters(const std::string& prefix = "") const {
