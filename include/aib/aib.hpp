@@ -44,6 +44,7 @@
 #include "aib/nn/param_count.hpp"
 #include "aib/nn/positional.hpp"
 #include "aib/nn/softmax_regression.hpp"
+#include "aib/nn/tiled_attention.hpp"
 #include "aib/nn/train.hpp"
 #include "aib/nn/transformer.hpp"
 
