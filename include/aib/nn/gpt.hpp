@@ -161,7 +161,9 @@ struct GptT {
 using Gpt = GptT<float>;
 
 // nanoGPT's character-level CPU configuration (Karpathy's shakespeare_char "on a MacBook" settings):
-// 4 layers, 4 heads, width 128, context 64, GELU MLP of width 4D, untied head.
+// 4 layers, 4 heads, width 128, context 64, GELU MLP of width 4D. The head is untied, as in the
+// PyTorch peer the benchmarks compare with (../shared/tools/peer-torch-gpt, 818,176 parameters);
+// nanoGPT's own model ties it to wte (set tied_embeddings to match that).
 inline TransformerConfig nanogpt_cpu(Index vocab_size = 65) {
   TransformerConfig c;
   c.name = "nanoGPT CPU";
