@@ -21,10 +21,16 @@ function(aib_embed target header)
   target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/generated/${target})
 endfunction()
 
-# aib_add_episode(<NN-slug> [DATA name=path ...]): the episode program, its test and its update.
+# aib_add_episode(<NN-slug> [DATA name=path ...] [REAL_ENCODINGS]): the episode program, its test
+# and its update. A missing program or narrative is a configure error, never a silently absent test.
 function(aib_add_episode name)
-  cmake_parse_arguments(EP "" "" "DATA" ${ARGN})
+  cmake_parse_arguments(EP "REAL_ENCODINGS" "" "DATA" ${ARGN})
   set(md ${PROJECT_SOURCE_DIR}/episodes/${name}.md)
+  foreach(file ${CMAKE_CURRENT_SOURCE_DIR}/${name}.cpp ${md})
+    if(NOT EXISTS ${file})
+      message(FATAL_ERROR "aib_add_episode(${name}): ${file} does not exist")
+    endif()
+  endforeach()
   set(target episode_${name})
   add_executable(${target} ${name}.cpp)
   set_target_properties(${target} PROPERTIES OUTPUT_NAME ${name} RUNTIME_OUTPUT_DIRECTORY ${AIB_BIN_DIR})

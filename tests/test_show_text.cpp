@@ -1,5 +1,7 @@
 // Tests for aib/show/terminal.hpp, narrative.hpp and table.hpp: styles, wrapping, front matter,
 // markdown flattening, titles and tables.
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -10,6 +12,7 @@
 #include "catch.hpp"
 #include "test_helpers.hpp"
 
+#include "aib/show/format.hpp"
 #include "aib/show/narrative.hpp"
 #include "aib/show/table.hpp"
 #include "aib/show/terminal.hpp"
@@ -451,4 +454,18 @@ TEST_CASE("Table header is bold in colour mode and widths ignore the escapes") {
   CHECK(out.find("\x1b[1m") != std::string::npos);
   CHECK(lines(out)[2] == "   1  2.3026");
   CHECK(widest_line(out) == 12);
+}
+
+TEST_CASE("grouped puts a comma between thousands, for integers and rounded doubles") {
+  using aib::show::grouped;
+  CHECK(grouped(0) == "0");
+  CHECK(grouped(999) == "999");
+  CHECK(grouped(1000) == "1,000");
+  CHECK(grouped(std::uint64_t{18446744073709551615u}) == "18,446,744,073,709,551,615");
+  CHECK(grouped(-50257) == "-50,257");
+  CHECK(grouped(-999) == "-999");
+  CHECK(grouped(1.75e11) == "175,000,000,000");
+  CHECK(grouped(1234.5) == "1,234");  // round half to even, as printf does
+  CHECK(grouped(-0.4) == "0");
+  CHECK(grouped(std::nan("")) == "nan");
 }

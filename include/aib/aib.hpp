@@ -14,6 +14,7 @@
 #include "aib/core/types.hpp"
 
 // show: narrative, tables, terminal plots, SVG
+#include "aib/show/format.hpp"
 #include "aib/show/narrative.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/svg.hpp"

@@ -18,20 +18,10 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/terminal.hpp"
 
 namespace aib::show {
-
-// `v` with exactly `decimals` digits after the point: fixed(3.14159, 2) == "3.14".
-// A value that rounds to zero prints without a sign ("0.000", not "-0.000"), so saved outputs
-// do not flip between compilers.
-inline std::string fixed(double v, int decimals) {
-  if (decimals < 0 || decimals > 17) fail("fixed: decimals = {}, expected 0..17", decimals);
-  if (std::isnan(v)) return "nan";  // never "-nan"
-  std::string s = fmt::format("{:.{}f}", v, decimals);
-  if (s.front() == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
-  return s;
-}
 
 // Does the cell read as a number? "42", "-3.5", "1,024", "2.5e-3", "12%", "nan", "−1" (U+2212).
 inline bool looks_numeric(std::string_view cell) {
