@@ -24,13 +24,14 @@ aib_ensure_deps() {
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
 }
 
-# Configure (once) and build the tree in $1 with the default Release flags.
+# Configure (once) and build the tree in $1 with the default Release flags; further arguments go
+# to `cmake --build` (e.g. --target aibasics_launcher).
 aib_build() {
   local dir="$1"; shift
   local gen=""
   command -v ninja >/dev/null 2>&1 && gen="-G Ninja"
   if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S . -B "$dir" $gen "$@" >/dev/null || return 1
+    cmake -S . -B "$dir" $gen >/dev/null || return 1
   fi
-  cmake --build "$dir" --parallel "$(nproc 2>/dev/null || echo 2)"
+  cmake --build "$dir" --parallel "$(nproc 2>/dev/null || echo 2)" "$@"
 }
