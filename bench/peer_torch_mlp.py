@@ -3,13 +3,19 @@
 cross-entropy, plain SGD (lr 0.01), float32, on ONE thread. Prints the mean milliseconds per
 step over --steps steps after 20 warm-up steps. Run by build/bin/bench_mlp; usable alone:
     /usr/bin/python3 bench/peer_torch_mlp.py --steps 200
+One thread means one for OpenBLAS too: it keeps its own thread pool, which torch.set_num_threads()
+does not limit, so the variables below are set before torch (and OpenBLAS with it) is loaded.
 """
 import argparse
+import os
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import torch  # noqa: E402 (after the thread variables, on purpose)
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--steps", type=int, default=200)
