@@ -13,6 +13,7 @@
 #include "aib/autograd/activations.hpp"
 #include "aib/autograd/losses.hpp"
 #include "aib/autograd/optim.hpp"
+#include "aib/core/memory.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/nn/linear.hpp"
 
@@ -34,6 +35,9 @@ double torch_ms(int steps) {
 
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 200;
+  // Keep each step's freed activations in the process (core/memory.hpp), as bench_gpt and a
+  // training program do: without it glibc returns and re-faults ~370 pages per step.
+  aib::keep_freed_memory();
   aib::Rng rng(0);
   aib::Linear l1(784, 256, rng), l2(256, 256, rng), l3(256, 10, rng);
   std::vector<aib::Tensor> params = {l1.weight, l1.bias, l2.weight, l2.bias, l3.weight, l3.bias};
@@ -59,18 +63,22 @@ int main(int argc, char** argv) {
 
   // FLOPs of one step: forward 2·B·Σ(in·out), backward twice that (input and weight gradients).
   const double flops = 3.0 * 2 * 64 * (784.0 * 256 + 256.0 * 256 + 256.0 * 10);
-  fmt::print("MLP 784-256-256-10, batch 64, SGD, one thread, {} steps (loss now {:.3f})\n", steps, last);
+  fmt::print("MLP 784-256-256-10, batch 64, SGD, one thread, {} steps (loss now {:.3f})\n", steps,
+             last);
   fmt::print("  aibasics  {:8.3f} ms/step  {:6.2f} GFLOP/s\n", ours, flops / (ours * 1e6));
   const double theirs = torch_ms(steps);
   if (theirs > 0)
-    fmt::print("  PyTorch   {:8.3f} ms/step  {:6.2f} GFLOP/s\n  ratio (PyTorch time / ours) {:.2f}x\n",
-               theirs, flops / (theirs * 1e6), theirs / ours);
+    fmt::print(
+        "  PyTorch   {:8.3f} ms/step  {:6.2f} GFLOP/s\n  ratio (PyTorch time / ours) {:.2f}x\n",
+        theirs, flops / (theirs * 1e6), theirs / ours);
   else
-    fmt::print("  PyTorch   not available (/usr/bin/python3 with torch; apt-get install python3-torch)\n");
+    fmt::print(
+        "  PyTorch   not available (/usr/bin/python3 with torch; apt-get install python3-torch)\n");
 
   // The machine's matmul peak for reference: a (256, 784)·(784, 256) product in a loop.
   const aib::Mat a = rng.normal_mat(256, 784), b = rng.normal_mat(784, 256);
   aib::Mat c(256, 256);
   const double t = aib::best_time([&] { c.noalias() = a * b; }, 20);
-  fmt::print("  Eigen matmul (256x784x256) here: {:.2f} GFLOP/s\n", 2.0 * 256 * 784 * 256 / (t * 1e9));
+  fmt::print("  Eigen matmul (256x784x256) here: {:.2f} GFLOP/s\n",
+             2.0 * 256 * 784 * 256 / (t * 1e9));
 }
