@@ -1,5 +1,5 @@
 // Tests for aib/show/pieces.hpp: visible whitespace and partial characters, id lists, wrapping
-// lists between items, and pieces over ids in shared columns.
+// lists between items, quoted texts, pieces over ids in shared columns, pieces grouped by word.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -106,4 +106,26 @@ TEST_CASE("over_under puts pieces over their ids in shared columns", "[show][pie
   CHECK(message_of([] {
           over_under({"a", "b"}, {"1"}, "|", 80, 0);
         }).find("2 items on top but 1 below") != std::string::npos);
+}
+
+TEST_CASE("quoted wraps a text at its spaces, inside quotes", "[show][pieces]") {
+  using aib::show::quoted;
+  CHECK(quoted("to be or not", 80) == "\"to be or not\"\n");
+  CHECK(quoted("to be or not", 8) == "\"to be\n or not\"\n");
+  CHECK(quoted("to be or not", 6) == "\"to\n be\n or\n not\"\n");
+  CHECK(quoted("a\tb\nc", 80) == "\"a⇥b⏎c\"\n");
+  CHECK(quoted("", 80) == "\"\"\n");
+  for (const std::string& line : lines(quoted("the same words over and over again and again", 12)))
+    CHECK(display_width(line) <= 12);
+}
+
+TEST_CASE("by_word groups pieces into the words they spell", "[show][pieces]") {
+  using aib::show::by_word;
+  using Words = std::vector<Items>;
+  CHECK(by_word({}, "▁").empty());
+  CHECK(by_word({"▁to", "▁be", "st"}, "▁") == Words{{"▁to"}, {"▁be", "st"}});
+  CHECK(by_word({"A", "␣token", "izer"}, "␣") == Words{{"A"}, {"␣token", "izer"}});
+  // A run of spaces belongs to the word after it.
+  CHECK(by_word({"a", "␣", "␣", "␣b"}, "␣") == Words{{"a"}, {"␣", "␣", "␣b"}});
+  CHECK(message_of([] { by_word({"a"}, ""); }).find("space marker") != std::string::npos);
 }

@@ -3,9 +3,10 @@
 // A token is a run of bytes that may hold spaces, line ends, or only part of a character. One rule
 // makes any run printable: visible() draws a space as ␣, a line end as ⏎, a tab as ⇥, and a byte
 // that is not part of a whole UTF-8 character as \xNN. joined() and id_list() put pieces or ids on
-// one line; wrapped() breaks such a list between items at a width; over_under() prints two rows
-// (pieces over their ids) in shared columns. Widths count terminal columns with display_width, or
-// with a column counter passed in. Leaves out: other control characters (printed as they are).
+// one line; wrapped() breaks such a list between items at a width, quoted() a text at its spaces;
+// over_under() prints pieces over their ids in shared columns, by_word() groups pieces by word.
+// Widths count terminal columns with display_width, or with a column counter passed in. Leaves out:
+// other control characters (printed as they are).
 #pragma once
 
 #include <algorithm>
@@ -148,6 +149,43 @@ inline std::string over_under(const std::vector<std::string>& top,
   }
   flush();
   return out;
+}
+
+// `text` in double quotes, broken at its spaces so that no line passes `width` columns (later
+// lines start with one space, under the opening quote); tabs and line ends drawn as ⇥ and ⏎.
+//   quoted("to be or not", 8) == "\"to be\n or not\"\n"
+inline std::string quoted(std::string_view text, int width, Columns columns = display_width) {
+  std::vector<std::string> words(1);
+  for (const std::string_view c : utf8_chars(text)) {
+    if (c == " ")
+      words.emplace_back();
+    else
+      words.back() += c == "\t" ? "⇥" : c == "\n" ? "⏎" : std::string(c);
+  }
+  words.front() = "\"" + words.front();
+  words.back() += "\"";
+  return wrapped(words, " ", width, 1, 0, columns);
+}
+
+// Pieces grouped into words, for showing two tokenizers side by side: a new word starts at a
+// piece that begins with `space` (SentencePiece's "▁", a byte-level "␣"), unless the word so far is
+// only that space; the first piece starts the first word.
+//   by_word({"▁to", "▁be", "st"}, "▁") == {{"▁to"}, {"▁be", "st"}}
+inline std::vector<std::vector<std::string>> by_word(const std::vector<std::string>& pieces,
+                                                     std::string_view space) {
+  if (space.empty()) fail("by_word: the space marker is empty");
+  std::vector<std::vector<std::string>> words;
+  bool only_space = false;
+  for (const std::string& p : pieces) {
+    const bool starts = p.compare(0, space.size(), space) == 0;
+    if (words.empty() || (starts && !only_space)) {
+      words.emplace_back();
+      only_space = true;
+    }
+    words.back().push_back(p);
+    only_space = only_space && p == space;
+  }
+  return words;
 }
 
 }  // namespace aib::show
