@@ -1,4 +1,5 @@
 // Episode 12 — Byte-Pair Encoding: how a tokenizer learns its vocabulary, one merge at a time.
+// Over 220 lines: three trainings (merge by merge, a few sentences, the course), each shown.
 //
 // train_bpe (aib/tokenizer/bpe_train.hpp) starts from the 256 bytes and repeatedly merges the most
 // frequent adjacent pair into a new token; its Merge list (left, right, new id, count) is printed
@@ -17,80 +18,25 @@
 
 #include <fmt/core.h>
 
+#include "aib/show/format.hpp"
 #include "aib/show/narrative.hpp"
+#include "aib/show/pieces.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "aib/tokenizer/bpe_train.hpp"
-#include "aib/tokenizer/unicode.hpp"
 #include "course_data.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "token_pieces.hpp"
 
 namespace {
 
 namespace tok = aib::tokenizer;
 
-// 1234567 -> "1,234,567"
-std::string grouped(std::uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-// Bytes made readable: ␣ for a space, ⏎ for a line end, \xNN for a byte that is not a whole
-// UTF-8 character.
-std::string visible(std::string_view bytes) {
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size();) {
-    const tok::Utf8Char c = tok::next_char(bytes, i);
-    if (c.cp == tok::kInvalid)
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(bytes[i]));
-    else if (c.cp == ' ')
-      out += "␣";
-    else if (c.cp == '\n')
-      out += "⏎";
-    else
-      out.append(bytes.substr(i, c.len));
-    i += c.len;
-  }
-  return out;
-}
-
-std::string piece(const tok::Encoding& enc, tok::Rank id) {
-  return visible(enc.token_bytes(id));
-}
-
-// "aa|a|b": the tokens of ids, with their boundaries.
-std::string boundaries(const tok::Encoding& enc, const std::vector<tok::Rank>& ids) {
-  std::string out;
-  for (std::size_t k = 0; k < ids.size(); ++k) out += (k > 0 ? "|" : "") + piece(enc, ids[k]);
-  return out;
-}
-
-// The same, wrapped at `width` columns between tokens, every line indented by `indent`.
-std::string wrapped_boundaries(const tok::Encoding& enc, const std::vector<tok::Rank>& ids,
-                               int width, int indent) {
-  const std::string pad(static_cast<std::size_t>(indent), ' ');
-  std::string out, line;
-  for (std::size_t k = 0; k < ids.size(); ++k) {
-    const std::string cell = piece(enc, ids[k]) + (k + 1 < ids.size() ? "|" : "");
-    if (!line.empty() && indent + aib::show::display_width(line + cell) > width) {
-      out += pad + line + "\n";
-      line.clear();
-    }
-    line += cell;
-  }
-  return out + pad + line + "\n";
-}
-
-std::string id_list(const std::vector<tok::Rank>& ids) {
-  std::string out;
-  for (std::size_t k = 0; k < ids.size(); ++k) out += (k > 0 ? " " : "") + std::to_string(ids[k]);
-  return out;
-}
+using aib::episode::piece_of;
+using aib::episode::pieces_of;
+using aib::show::grouped;
+using aib::show::id_list;
 
 // Adjacent pairs of the encoded text with their counts, most frequent first and, among equals,
 // in order of first appearance (train_bpe's tie-break). Pairs never span two split pieces.
@@ -159,7 +105,7 @@ int main(int argc, char** argv) {
 
     // ---- 1. The tiny corpus, merge by merge
     // ---------------------------------------------------------
-    ctx.section(fmt::format("Training on \"{}\", step by step", visible(tiny)));
+    ctx.section(fmt::format("Training on \"{}\", step by step", show::visible(tiny)));
     // Learn until no pair occurs twice: merging a pair seen once saves nothing worth a new token.
     const tok::TrainResult full = tok::train_bpe({tiny}, with_vocab(256 + tiny.size()));
     std::size_t steps = 0;
@@ -175,23 +121,25 @@ int main(int argc, char** argv) {
         fmt::print("Start: every byte is a token, id = byte value.\n");
       else {
         const tok::Merge& m = tiny_fast.merges[k - 1];
-        fmt::print("Merge {}: {} + {} -> {} \"{}\"  ({} times)\n", k, piece(enc, m.left),
-                   piece(enc, m.right), m.id, piece(enc, m.id), m.count);
+        fmt::print("Merge {}: {} + {} -> {} \"{}\"  ({} times)\n", k, piece_of(enc, m.left),
+                   piece_of(enc, m.right), m.id, piece_of(enc, m.id), m.count);
       }
-      const std::string state =
-          fmt::format("  {:>2} tokens  {:<24}  {}", ids.size(), boundaries(enc, ids), id_list(ids));
+      const std::string state = fmt::format("  {:>2} tokens  {:<24}  {}", ids.size(),
+                                            show::joined(pieces_of(enc, ids), "|"), id_list(ids));
       if (show::display_width(state) <= width)
         fmt::print("{}\n", state);
       else  // too long for one line: the pieces, then the ids below them
-        fmt::print("  {} tokens:\n{}{}", ids.size(), wrapped_boundaries(enc, ids, width, 4),
+        fmt::print("  {} tokens:\n    {}{}", ids.size(),
+                   show::wrapped(pieces_of(enc, ids), "|", width, 4),
                    show::wrap(id_list(ids), width, "    "));
       const std::vector<PairCount> pairs = count_pairs(enc, tiny);
       if (k == steps || pairs.empty()) continue;
       std::string line = "  pair counts:";
       for (std::size_t i = 0; i < pairs.size(); ++i) {
         const PairCount& p = pairs[i];
-        const std::string entry = fmt::format("{} {}+{}:{}", i > 0 ? "," : "", piece(enc, p.left),
-                                              piece(enc, p.right), p.count);
+        const std::string entry =
+            fmt::format("{} {}+{}:{}", i > 0 ? "," : "", piece_of(enc, p.left),
+                        piece_of(enc, p.right), p.count);
         if (show::display_width(line + entry) > width - 4) {
           line += ", ...";
           break;
@@ -203,7 +151,7 @@ int main(int argc, char** argv) {
       if (pairs.size() > 1 && pairs[1].count == pairs[0].count && next.left == pairs[0].left &&
           next.right == pairs[0].right)
         fmt::print("  A tie at {}: {}+{} occurs first in the text, so it wins.\n", pairs[0].count,
-                   piece(enc, pairs[0].left), piece(enc, pairs[0].right));
+                   piece_of(enc, pairs[0].left), piece_of(enc, pairs[0].right));
     }
     const std::vector<tok::Rank> final_ids = tiny_fast.encoding.encode_ordinary(tiny);
     fmt::print("\n{} bytes -> {} tokens with a vocabulary of {}. No pair occurs twice any more.\n",
@@ -238,16 +186,16 @@ int main(int argc, char** argv) {
     merges.align(1, show::Align::left).align(2, show::Align::left).align(3, show::Align::left);
     for (std::size_t k = 0; k < learned.merges.size(); ++k) {
       const tok::Merge& m = learned.merges[k];
-      merges.add_row({std::to_string(k + 1), "\"" + piece(E, m.left) + "\"",
-                      "\"" + piece(E, m.right) + "\"", "\"" + piece(E, m.id) + "\"",
+      merges.add_row({std::to_string(k + 1), "\"" + piece_of(E, m.left) + "\"",
+                      "\"" + piece_of(E, m.right) + "\"", "\"" + piece_of(E, m.id) + "\"",
                       std::to_string(m.id), std::to_string(m.count)});
     }
     show::print(merges.render(ctx.style));
     const std::string first_line = small.substr(0, small.find('\n'));
     const std::vector<tok::Rank> first_ids = E.encode_ordinary(first_line);
-    fmt::print("\nThe first sentence after {} merges, {} tokens instead of {} bytes:\n{}",
+    fmt::print("\nThe first sentence after {} merges, {} tokens instead of {} bytes:\n  {}",
                learned.merges.size(), first_ids.size(), first_line.size(),
-               wrapped_boundaries(E, first_ids, width, 2));
+               show::wrapped(pieces_of(E, first_ids), "|", width, 2));
     fmt::print("The whole text: {} bytes -> {} tokens. train_bpe_plain learns {}.\n",
                grouped(bytes_only.size()), grouped(E.encode_ordinary(small).size()),
                learned_plain.merges == learned.merges ? "the same merges" : "DIFFERENT merges");

@@ -1,4 +1,5 @@
 // Episode 13 — SentencePiece & tiktoken: two ways to build a tokenizer, run on the same text.
+// Over 220 lines: six sections compare SentencePiece and byte-level BPE on the same texts.
 //
 // The SentencePiece side is SentencePieceBpe (aib/tokenizer/sentencepiece.hpp) reading the
 // vocabulary that spm_train learned from the course sentences (tests/fixtures/sentencepiece/
@@ -10,7 +11,6 @@
 // files (aib/tokenizer/tiktoken.hpp), the real gpt2 and cl100k_base pieces and ids are added.
 #include <algorithm>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,48 +19,28 @@
 #include <fmt/core.h>
 
 #include "aib/core/text.hpp"
+#include "aib/show/format.hpp"
+#include "aib/show/pieces.hpp"
 #include "aib/show/table.hpp"
 #include "aib/tokenizer/bpe_train.hpp"
 #include "aib/tokenizer/sentencepiece.hpp"
-#include "aib/tokenizer/tiktoken.hpp"
 #include "aib/tokenizer/unicode.hpp"
 #include "course_data.hpp"
+#include "encodings.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "token_pieces.hpp"
 
 namespace {
 
 namespace tok = aib::tokenizer;
 
-std::string grouped(std::uint64_t n) {  // 1234567 -> "1,234,567"
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-// Bytes made readable (as in episode 11): ␣ a space, ⏎ a line end, ⇥ a tab, \xNN a byte that is
-// not a whole UTF-8 character (a byte-level token may end inside one).
-std::string visible(std::string_view bytes) {
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size();) {
-    const tok::Utf8Char c = tok::next_char(bytes, i);
-    if (c.cp == tok::kInvalid)
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(bytes[i]));
-    else if (c.cp == ' ')
-      out += "␣";
-    else if (c.cp == '\n')
-      out += "⏎";
-    else if (c.cp == '\t')
-      out += "⇥";
-    else
-      out.append(bytes.substr(i, c.len));
-    i += c.len;
-  }
-  return out;
-}
+using aib::show::by_word;
+using aib::show::grouped;
+using aib::show::id_list;
+using aib::show::joined;
+using aib::show::quoted;
+using aib::show::visible;
 
 // One tokenizer's view of a text: its pieces as it names them, and their ids.
 struct Cut {
@@ -79,11 +59,12 @@ Cut cut_sp(const tok::SentencePieceBpe& sp, std::string_view text) {
 Cut cut_bpe(const tok::Encoding& enc, std::string_view text) {
   Cut c;
   c.ids = enc.encode_ordinary(text);
-  for (const tok::Rank id : c.ids) c.pieces.push_back(visible(enc.token_bytes(id)));
+  c.pieces = aib::episode::pieces_of(enc, c.ids);
   return c;
 }
 
 // Columns a terminal gives to s: 2 for East Asian wide characters and most emoji, else 1.
+// TODO(width): use show::display_width once it counts wide characters (show::pad_right for pad)
 int columns(std::string_view s) {
   int n = 0;
   for (std::size_t i = 0; i < s.size();) {
@@ -97,92 +78,6 @@ int columns(std::string_view s) {
     i += c.len;
   }
   return n;
-}
-
-std::string pad(std::string s, int width) {  // pad_right by terminal columns
-  const int n = columns(s);
-  if (n < width) s.append(static_cast<std::size_t>(width - n), ' ');
-  return s;
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (std::size_t k = 0; k < parts.size(); ++k) out += (k > 0 ? std::string(sep) : "") + parts[k];
-  return out;
-}
-
-std::vector<std::string> id_strings(const std::vector<std::uint32_t>& ids) {
-  std::vector<std::string> s;
-  for (const std::uint32_t id : ids) s.push_back(std::to_string(id));
-  return s;
-}
-
-std::string id_list(const std::vector<std::uint32_t>& ids) {
-  return join(id_strings(ids), " ");
-}
-
-// Parts joined by `sep`, wrapped at `width` between parts, lines after the first indented; at most
-// max_lines lines, the last ending in "… +N" (N parts not shown).
-std::string wrapped(const std::vector<std::string>& parts, std::string_view sep, int width,
-                    int indent, int max_lines) {
-  std::string out, line;
-  int lines = 1;
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    const std::string cell = parts[k] + (k + 1 < parts.size() ? std::string(sep) : "");
-    const int room = width - indent - (lines == max_lines ? 8 : 0);  // room for "… +N"
-    if (!line.empty() && columns(line + cell) > room) {
-      if (lines == max_lines) return out + line + fmt::format("… +{}\n", parts.size() - k);
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out += line + "\n" + std::string(static_cast<std::size_t>(indent), ' ');
-      line.clear();
-      ++lines;
-    }
-    line += cell;
-  }
-  return out + line + "\n";
-}
-
-// The text in quotes, wrapped at spaces; tabs and line ends drawn as ⇥ and ⏎.
-std::string quoted(std::string_view text, int width) {
-  std::vector<std::string> parts(1);
-  for (const std::string_view c : aib::utf8_chars(text)) {
-    if (c == " ")
-      parts.emplace_back();
-    else
-      parts.back() += c == "\t" ? "⇥" : c == "\n" ? "⏎" : std::string(c);
-  }
-  parts.front() = "\"" + parts.front();
-  parts.back() += "\"";
-  return wrapped(parts, " ", width, 1, 0);
-}
-
-// Pieces grouped into words: a new word starts at a piece that starts with a space ("▁" or "␣"),
-// unless everything so far in the current word is space. First piece starts the first word.
-std::vector<std::vector<std::string>> by_word(const std::vector<std::string>& pieces,
-                                              std::string_view space) {
-  std::vector<std::vector<std::string>> words;
-  bool only_space = false;
-  for (const std::string& p : pieces) {
-    const bool starts = p.compare(0, space.size(), space) == 0;
-    if (words.empty() || (starts && !only_space)) {
-      words.emplace_back();
-      only_space = true;
-    }
-    words.back().push_back(p);
-    only_space = only_space && p == space;
-  }
-  return words;
-}
-
-std::vector<std::string> words_of(std::string_view text) {  // runs of non-space characters
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < text.size();) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t')) ++i;
-    const std::size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\n' && text[i] != '\t') ++i;
-    if (i > start) out.emplace_back(text.substr(start, i - start));
-  }
-  return out;
 }
 
 // Texts of different kinds, written for this episode.
@@ -200,12 +95,9 @@ const std::vector<std::string> kUnknown = {"Q", "词", "🙂"};
 
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
-  std::string encodings;
   std::string text = "A tokenizer's vocabulary decides where every sentence gets cut.";
   auto& cli = ep.cli();
-  cli.add_option("--encodings", encodings,
-                 "Directory of the real .tiktoken rank files (default: $AIB_ENCODINGS)")
-      ->type_name("DIR");
+  const aib::episode::Encodings encodings(cli);
   cli.add_option("--text", text, "Your own sentence to cut both ways")
       ->check(CLI::Validator(
           [](std::string& v) {
@@ -219,8 +111,7 @@ int main(int argc, char** argv) {
     namespace show = aib::show;
     const int width = std::min(ctx.style.width, 80);
 
-    // ---- The two tokenizers
-    // ------------------------------------------------------------------------
+    // ---- The two tokenizers ---------------------------------------------------------------
     ctx.section("Two tokenizers, one training text");
     const auto sentences =
         aib::episode::parse_sentences(aib_embedded::course_sentences, "course-sentences.txt");
@@ -267,47 +158,45 @@ int main(int argc, char** argv) {
         "               {} tokens = 256 bytes + {} merges. \"␣\" is a space.\n",
         grouped(bpe.n_ranks()), trained.merges.size());
 
-    const std::optional<std::string> dir = tok::encodings_dir(encodings);
-    std::vector<std::pair<std::string, tok::Encoding>> real;  // gpt2, cl100k_base when found
-    for (const char* name : {"gpt2", "cl100k_base"})
-      if (dir && tok::has_encoding(name, *dir))
-        real.emplace_back(name, tok::load_encoding(name, *dir));
+    const std::vector<std::string> real_names = {"gpt2", "cl100k_base"};
+    const std::vector<aib::episode::NamedEncoding> real = encodings.find(real_names);
     if (!real.empty()) {
       std::vector<std::string> found;
       for (const auto& [name, e] : real)
         found.push_back(fmt::format("{} ({} tokens)", name, grouped(e.n_vocab())));
-      fmt::print("real encodings from {}:\n               {}.\n", *dir, join(found, ", "));
-    } else if (dir) {
-      fmt::print("No gpt2.tiktoken or cl100k_base.tiktoken in {}, so no real ids below.\n", *dir);
+      fmt::print("real encodings from {}:\n               {}.\n", *encodings.dir(),
+                 joined(found, ", "));
     } else {
-      fmt::print(
-          "No real rank files here (pass --encodings DIR or set AIB_ENCODINGS), so the\n"
-          "tiktoken side is only the vocabulary trained above: no real GPT ids below.\n");
+      fmt::print("{}{}", encodings.none_found(real_names),
+                 encodings.dir() ? ", so no real ids below.\n"
+                                 : ", so the\ntiktoken side is only the vocabulary trained above: "
+                                   "no real GPT ids below.\n");
     }
 
-    // ---- One sentence, both ways
-    // -----------------------------------------------------------------
+    // ---- One sentence, both ways ----------------------------------------------------------
     ctx.section("One sentence, cut both ways");
     const Cut s_sp = cut_sp(sp, text), s_bpe = cut_bpe(bpe, text);
-    fmt::print("{}\n", quoted(text, width));
+    fmt::print("{}\n", quoted(text, width, columns));
     const auto sp_words = by_word(s_sp.pieces, tok::kSpaceSymbol);
     const auto bpe_words = by_word(s_bpe.pieces, "␣");
-    const std::vector<std::string> words = words_of(text);
+    const std::vector<std::string> words = aib::episode::words_of(text);
     if (sp_words.size() == words.size() && bpe_words.size() == words.size()) {
       show::Table side({"word", "SentencePiece", "byte-level BPE"});
       for (std::size_t w = 0; w < words.size(); ++w)
-        side.add_row({words[w], join(sp_words[w], "|"), join(bpe_words[w], "|")});
+        side.add_row({words[w], joined(sp_words[w], "|"), joined(bpe_words[w], "|")});
       side.add_row({"tokens", std::to_string(s_sp.ids.size()), std::to_string(s_bpe.ids.size())});
       side.align(1, show::Align::left).align(2, show::Align::left);
       show::print(side.render(ctx.style));
     } else {  // spaces in odd places: the words do not line up, show the two rows
       fmt::print("SentencePiece ({})\n  {}", s_sp.ids.size(),
-                 wrapped(s_sp.pieces, "|", width, 2, 0));
+                 show::wrapped(s_sp.pieces, "|", width, 2, 0, columns));
       fmt::print("byte-level BPE ({})\n  {}", s_bpe.ids.size(),
-                 wrapped(s_bpe.pieces, "|", width, 2, 0));
+                 show::wrapped(s_bpe.pieces, "|", width, 2, 0, columns));
     }
-    fmt::print("\nids, SentencePiece:\n  {}", wrapped(id_strings(s_sp.ids), " ", width, 2, 0));
-    fmt::print("ids, byte-level BPE:\n  {}", wrapped(id_strings(s_bpe.ids), " ", width, 2, 0));
+    fmt::print("\nids, SentencePiece:\n  {}",
+               show::wrapped(aib::show::id_strings(s_sp.ids), " ", width, 2, 0, columns));
+    fmt::print("ids, byte-level BPE:\n  {}",
+               show::wrapped(aib::show::id_strings(s_bpe.ids), " ", width, 2, 0, columns));
     const auto same = [&](const std::string& back) {
       return back == text ? std::string("yes") : "no, \"" + visible(back) + "\"";
     };
@@ -315,8 +204,7 @@ int main(int argc, char** argv) {
         "decode(encode(text)) gives the sentence back?\n  SentencePiece {}, byte-level {}.\n",
         same(sp.decode(s_sp.ids_int())), same(bpe.decode_bytes(s_bpe.ids)));
 
-    // ---- A few kinds of text
-    // ---------------------------------------------------------------------------
+    // ---- A few kinds of text --------------------------------------------------------------
     ctx.section("In-domain, out-of-domain, non-Latin");
     std::vector<std::string> header = {"text", "chars", "unseen", "SentencePiece", "byte-level"};
     for (const auto& [name, e] : real) header.push_back(name);
@@ -329,13 +217,14 @@ int main(int argc, char** argv) {
         unseen += ch != " " && sp.piece_to_id(ch) < 0;
       }
       fmt::print("{}: \"{}\"\n", kind, sample);
-      fmt::print("  {:<14} {}", "SentencePiece", wrapped(a.pieces, "|", width, 17, 3));
-      fmt::print("  {:<14} {}", "byte-level", wrapped(b.pieces, "|", width, 17, 3));
+      fmt::print("  {:<14} {}", "SentencePiece",
+                 show::wrapped(a.pieces, "|", width, 17, 3, columns));
+      fmt::print("  {:<14} {}", "byte-level", show::wrapped(b.pieces, "|", width, 17, 3, columns));
       std::vector<std::string> row = {kind, std::to_string(chars), std::to_string(unseen),
                                       std::to_string(a.ids.size()), std::to_string(b.ids.size())};
       for (const auto& [name, e] : real) {
         const Cut r = cut_bpe(e, sample);
-        fmt::print("  {:<14} {}", name, wrapped(r.pieces, "|", width, 17, 3));
+        fmt::print("  {:<14} {}", name, show::wrapped(r.pieces, "|", width, 17, 3, columns));
         row.push_back(std::to_string(r.ids.size()));
       }
       counts.add_row(row);
@@ -344,8 +233,7 @@ int main(int argc, char** argv) {
         "\ntokens for each text (\"unseen\": characters SentencePiece's vocabulary lacks):\n");
     show::print(counts.render(ctx.style));
 
-    // ---- An unknown character
-    // ----------------------------------------------------------------------------
+    // ---- An unknown character -------------------------------------------------------------
     ctx.section("A character the vocabulary never saw");
     std::string no_bytes_vocab;  // the same vocabulary without its 256 <0xNN> lines
     for (std::size_t at = 0; at < aib_embedded::spm_vocab.size();) {
@@ -366,8 +254,11 @@ int main(int argc, char** argv) {
       const tok::Utf8Char c = tok::next_char(ch, 0);
       fmt::print("\"{}\" U+{:04X}, UTF-8 bytes{}:\n", ch, static_cast<std::uint32_t>(c.cp), hex);
       const Cut a = cut_sp(sp, ch), u = cut_sp(sp_unk, ch), b = cut_bpe(bpe, ch);
+      const auto pad = [](const std::string& s, int w) {  // TODO(width): show::pad_right
+        return s + std::string(static_cast<std::size_t>(std::max(0, w - columns(s))), ' ');
+      };
       const auto line = [&](std::string_view who, const Cut& c, const std::string& back) {
-        fmt::print("  {}{}{}-> \"{}\"\n", pad(std::string(who), 18), pad(join(c.pieces, "|"), 30),
+        fmt::print("  {}{}{}-> \"{}\"\n", pad(std::string(who), 18), pad(joined(c.pieces, "|"), 30),
                    pad(id_list(c.ids), 21), back);
       };
       line("SentencePiece", a, sp.decode(a.ids_int()));
@@ -385,13 +276,12 @@ int main(int argc, char** argv) {
         "bytes: it has nothing to fall back on, and nothing it cannot spell.\n",
         sp_bytes, sp.byte_id(0), sp.byte_id(255), sp_unk.unk_id(), tok::kUnknownSurface);
 
-    // ---- The design differences, observed
-    // ----------------------------------------------------------------
+    // ---- The design differences, observed -------------------------------------------------
     ctx.section("The differences, observed");
-    const auto sp_cell = [&](std::string_view t) { return join(cut_sp(sp, t).pieces, "|"); };
-    const auto bpe_cell = [&](std::string_view t) { return join(cut_bpe(bpe, t).pieces, "|"); };
+    const auto sp_cell = [&](std::string_view t) { return joined(cut_sp(sp, t).pieces, "|"); };
+    const auto bpe_cell = [&](std::string_view t) { return joined(cut_bpe(bpe, t).pieces, "|"); };
     const auto ids_of = [](const Cut& c) {
-      return join(c.pieces, "|") + " (" + id_list(c.ids) + ")";
+      return joined(c.pieces, "|") + " (" + id_list(c.ids) + ")";
     };
     const std::string spaced = "  two  spaces ";
     show::Table diff({"", "SentencePiece", "byte-level BPE"});
@@ -427,16 +317,15 @@ int main(int argc, char** argv) {
         sp_same ? "the same" : "different", bpe_same ? "the same" : "different",
         bpe_exact ? "give back exactly" : "do NOT give back");
 
-    // ---- The real encodings
-    // --------------------------------------------------------------------------------
+    // ---- The real encodings ---------------------------------------------------------------
     if (!real.empty()) {
       ctx.section("The real tiktoken encodings");
-      fmt::print("{}", quoted(text, width));
+      fmt::print("{}", quoted(text, width, columns));
       for (const auto& [name, e] : real) {
         const Cut r = cut_bpe(e, text);
         fmt::print("{} ({} tokens)\n  {}  ids {}", name, r.ids.size(),
-                   wrapped(r.pieces, "|", width, 2, 0),
-                   wrapped(id_strings(r.ids), " ", width, 6, 0));
+                   show::wrapped(r.pieces, "|", width, 2, 0, columns),
+                   show::wrapped(aib::show::id_strings(r.ids), " ", width, 6, 0, columns));
       }
       std::vector<std::string> same_header = {"text", "SentencePiece", "byte-level BPE"};
       for (const auto& [name, e] : real) same_header.push_back(name);

@@ -1,5 +1,6 @@
 // Episode 14 — Vocabulary size tradeoffs: a bigger vocabulary means fewer tokens per text, but a
 // bigger embedding table, and the savings shrink with every doubling.
+// Over 220 lines: it measures trained and real vocabularies, with a table and a summary for each.
 //
 // train_bpe (aib/tokenizer/bpe_train.hpp) learns byte-level BPE vocabularies of several sizes on
 // the same course sentences, minus a held-out part chosen with --seed; Encoding::encode_ordinary
@@ -18,11 +19,13 @@
 #include <fmt/core.h>
 
 #include "aib/nn/param_count.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "aib/tokenizer/bpe_train.hpp"
 #include "aib/tokenizer/tiktoken.hpp"
 #include "course_data.hpp"
+#include "encodings.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
 
@@ -30,15 +33,7 @@ namespace {
 
 namespace tok = aib::tokenizer;
 
-// 1234567 -> "1,234,567"
-std::string grouped(std::uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+using aib::show::grouped;
 
 // Tokens per 1,000 bytes of text.
 double per_kb(std::size_t tokens, std::size_t bytes) {
@@ -98,14 +93,11 @@ aib::show::Table measure_table(const std::vector<Measured>& rows,
 
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
-  std::string encodings;
   std::uint64_t extra_dim = 0;
   int holdout = 20;
   auto& cli = ep.cli();
-  cli.add_option(
-         "--encodings", encodings,
-         "Directory with gpt2/cl100k_base/o200k_base .tiktoken files (default: $AIB_ENCODINGS)")
-      ->type_name("DIR");
+  const aib::episode::Encodings encodings(
+      cli, "Directory with gpt2/cl100k_base/o200k_base .tiktoken files (default: $AIB_ENCODINGS)");
   cli.add_option("--dim", extra_dim, "Also show the embedding table at this width d (0: none)")
       ->check(CLI::Range(0, 32768))
       ->capture_default_str();
@@ -202,8 +194,8 @@ int main(int argc, char** argv) {
         {llama.name, static_cast<std::size_t>(llama.vocab_size), std::nullopt, std::nullopt}};
     std::vector<std::string> missing;
     for (const tok::KnownEncoding& k : tok::known_encodings()) {
-      if (tok::has_encoding(k.name, encodings)) {
-        const tok::Encoding enc = tok::load_encoding(k.name, encodings);
+      if (encodings.has(k.name)) {
+        const tok::Encoding enc = encodings.load(k.name);
         real.push_back({k.name, enc.n_vocab(),
                         per_kb(enc.encode_ordinary(train_text).size(), train_text.size()),
                         per_kb(enc.encode_ordinary(held_text).size(), held_text.size())});
@@ -216,7 +208,7 @@ int main(int argc, char** argv) {
     }
 
     ctx.section("Real vocabularies: 32K, 50K, 100K, 200K");
-    const std::optional<std::string> dir = tok::encodings_dir(encodings);
+    const std::optional<std::string> dir = encodings.dir();
     if (missing.size() < tok::known_encodings().size())
       fmt::print("Rank files from {}, measured on the same text.\n", *dir);
     if (!missing.empty()) {

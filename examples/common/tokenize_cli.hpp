@@ -1,17 +1,18 @@
 // tokenize_cli.hpp — `aibasics tokenize`: encode, decode, count and train from the command line.
 //
 //   aibasics tokenize encode --encoding ENC [FILE]       ids of FILE (or stdin), on one line
-//   aibasics tokenize decode --encoding ENC [FILE]       the exact bytes of whitespace-separated ids
-//   aibasics tokenize count  --encoding ENC [FILE...] [--price-per-million X]
-//   aibasics tokenize train  --vocab-size N --out PREFIX [--pattern P] [--special NAME]... FILE...
+//   aibasics tokenize decode --encoding ENC [FILE]       the exact bytes of whitespace-separated
+//   ids aibasics tokenize count  --encoding ENC [FILE...] [--price-per-million X] aibasics tokenize
+//   train  --vocab-size N --out PREFIX [--pattern P] [--special NAME]... FILE...
 // ENC is gpt2, cl100k_base or o200k_base (found in --encodings DIR, else $AIB_ENCODINGS) or the
 // path of a .tiktoken file (with its .meta.json, as `train` writes them). Errors from the library
 // end the command with exit code 1 and one line on stderr: "aibasics tokenize: <message>".
 //
-// `count` prints a table that lines up in a terminal and splits on whitespace in a script: a header,
-// one row per file, and a `total` row when there are several files. Numbers are right-aligned,
-// columns are separated by two spaces, and the file name comes last, so the numbers are always
-// fields 1 to 3 (1 to 4 with a price) even when a name holds spaces. No thousands separators.
+// `count` prints a table that lines up in a terminal and splits on whitespace in a script: a
+// header, one row per file, and a `total` row when there are several files. Numbers are
+// right-aligned, columns are separated by two spaces, and the file name comes last, so the numbers
+// are always fields 1 to 3 (1 to 4 with a price) even when a name holds spaces. No thousands
+// separators.
 //   bytes  tokens  bytes/token       usd  file
 //    5531    1447        3.822  0.003618  README.md
 //    1573     404        3.894  0.001010  docs/conventions.md
@@ -26,18 +27,18 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <iterator>
 #include <limits>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "aib/core/check.hpp"
+#include "aib/show/pieces.hpp"
 #include "aib/tokenizer/bpe_train.hpp"
 #include "aib/tokenizer/encoding.hpp"
 #include "aib/tokenizer/pretokenize.hpp"
@@ -52,7 +53,8 @@ namespace aib::cli {
 
 namespace detail {
 
-// ---- input and output of raw bytes ----------------------------------------------------------------
+// ---- input and output of raw bytes
+// ----------------------------------------------------------------
 
 inline constexpr const char* kStdinName = "<stdin>";
 
@@ -82,18 +84,22 @@ inline void write_stdout(std::string_view bytes) {
 #if defined(_WIN32)
   _setmode(_fileno(stdout), _O_BINARY);
 #endif
-  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
+  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() ||
+      std::fflush(stdout) != 0)
     throw IoError(fmt::format("error writing to stdout: {}", std::strerror(errno)));
 }
 
-// ---- ids as text ------------------------------------------------------------------------------------
+// ---- ids as text
+// ------------------------------------------------------------------------------------
 
 // "15339 1917": whitespace-separated decimal ids. Each must be a token of enc; errors say which
 // id (counting from 1) and what it was.
 inline std::vector<tokenizer::Rank> parse_ids(std::string_view text, const tokenizer::Encoding& enc,
                                               const std::string& source) {
   const std::string name = enc.name().empty() ? std::string("this encoding") : enc.name();
-  const auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
+  const auto is_space = [](char c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+  };
   std::set<tokenizer::Rank> special_ids;
   for (const auto& [special, id] : enc.special_tokens()) special_ids.insert(id);
   std::vector<tokenizer::Rank> ids;
@@ -105,7 +111,8 @@ inline std::vector<tokenizer::Rank> parse_ids(std::string_view text, const token
     while (i < text.size() && !is_space(text[i])) ++i;
     const std::string_view word = text.substr(start, i - start);
     const std::size_t number = ids.size() + 1;
-    const std::string shown = word.size() > 40 ? std::string(word.substr(0, 40)) + "..." : std::string(word);
+    const std::string shown =
+        word.size() > 40 ? std::string(word.substr(0, 40)) + "..." : std::string(word);
     std::uint64_t value = 0;
     bool digits = true, too_big = false;
     for (const char c : word) {
@@ -113,37 +120,32 @@ inline std::vector<tokenizer::Rank> parse_ids(std::string_view text, const token
         digits = false;
         break;
       }
-      if (value > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) too_big = true;
-      else value = value * 10 + static_cast<std::uint64_t>(c - '0');
+      if (value > (std::numeric_limits<std::uint64_t>::max() - 9) / 10)
+        too_big = true;
+      else
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
     }
     if (!digits)
-      throw Error(fmt::format("{}: id #{} '{}' is not a number (ids are non-negative integers "
-                              "separated by whitespace)",
-                              source, number, shown));
+      throw Error(
+          fmt::format("{}: id #{} '{}' is not a number (ids are non-negative integers "
+                      "separated by whitespace)",
+                      source, number, shown));
     if (too_big || value >= enc.n_vocab())
       throw Error(fmt::format("{}: id #{} '{}' is out of range for {} (ids 0..{})", source, number,
                               shown, name, enc.n_vocab() - 1));
     const auto id = static_cast<tokenizer::Rank>(value);
     if (id >= enc.n_ranks() && special_ids.count(id) == 0)
-      throw Error(fmt::format("{}: id #{} '{}' is not a token of {} (ordinary ids are 0..{}, and "
-                              "no special token has this id)",
-                              source, number, shown, name, enc.n_ranks() - 1));
+      throw Error(
+          fmt::format("{}: id #{} '{}' is not a token of {} (ordinary ids are 0..{}, and "
+                      "no special token has this id)",
+                      source, number, shown, name, enc.n_ranks() - 1));
     ids.push_back(id);
   }
   return ids;
 }
 
-inline std::string format_ids(const std::vector<tokenizer::Rank>& ids) {
-  fmt::memory_buffer out;
-  for (std::size_t k = 0; k < ids.size(); ++k) {
-    if (k > 0) out.push_back(' ');
-    fmt::format_to(std::back_inserter(out), "{}", ids[k]);
-  }
-  out.push_back('\n');
-  return fmt::to_string(out);
-}
-
-// ---- the count table --------------------------------------------------------------------------------
+// ---- the count table
+// --------------------------------------------------------------------------------
 
 struct CountRow {
   std::string name;
@@ -151,7 +153,8 @@ struct CountRow {
 };
 
 // Header, rows, and (with more than one row) a total; numbers right-aligned to their column.
-inline std::string count_table(const std::vector<CountRow>& rows, bool priced, double price_per_million) {
+inline std::string count_table(const std::vector<CountRow>& rows, bool priced,
+                               double price_per_million) {
   std::vector<CountRow> all = rows;
   if (rows.size() > 1) {
     CountRow total{"total", 0, 0};
@@ -167,15 +170,19 @@ inline std::string count_table(const std::vector<CountRow>& rows, bool priced, d
   for (const CountRow& r : all) {
     cells.push_back({fmt::format("{}", r.bytes), fmt::format("{}", r.tokens),
                      r.tokens == 0 ? std::string("-")
-                                   : fmt::format("{:.3f}", static_cast<double>(r.bytes) / static_cast<double>(r.tokens))});
-    if (priced) cells.back().push_back(fmt::format("{:.6f}", static_cast<double>(r.tokens) * price_per_million / 1e6));
+                                   : fmt::format("{:.3f}", static_cast<double>(r.bytes) /
+                                                               static_cast<double>(r.tokens))});
+    if (priced)
+      cells.back().push_back(
+          fmt::format("{:.6f}", static_cast<double>(r.tokens) * price_per_million / 1e6));
   }
   std::vector<std::size_t> width(cells[0].size(), 0);
   for (const auto& row : cells)
     for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   std::string out;
   for (std::size_t r = 0; r < cells.size(); ++r) {
-    for (std::size_t c = 0; c < cells[r].size(); ++c) out += fmt::format("{:>{}}  ", cells[r][c], width[c]);
+    for (std::size_t c = 0; c < cells[r].size(); ++c)
+      out += fmt::format("{:>{}}  ", cells[r][c], width[c]);
     out += r == 0 ? std::string("file") : all[r - 1].name;
     out += '\n';
   }
@@ -199,30 +206,37 @@ inline std::string one_line(std::string s) {
 class TokenizeCommand {
  public:
   explicit TokenizeCommand(CLI::App& app) {
-    cmd_ = app.add_subcommand("tokenize", "Encode, decode, count and train tokenizers (tiktoken-compatible BPE)");
+    cmd_ = app.add_subcommand(
+        "tokenize", "Encode, decode, count and train tokenizers (tiktoken-compatible BPE)");
     cmd_->require_subcommand(1);
     cmd_->footer(
-        "ENC is gpt2, cl100k_base or o200k_base (looked up in --encodings DIR, else $AIB_ENCODINGS;\n"
+        "ENC is gpt2, cl100k_base or o200k_base (looked up in --encodings DIR, else "
+        "$AIB_ENCODINGS;\n"
         "tools/get-encodings downloads them) or the path of a .tiktoken rank file.\n"
         "Errors: exit code 1 and one line on stderr, \"aibasics tokenize: <message>\".");
 
-    encode_ = cmd_->add_subcommand("encode", "Print the token ids of FILE (or stdin) on one line, separated by spaces");
+    encode_ = cmd_->add_subcommand(
+        "encode", "Print the token ids of FILE (or stdin) on one line, separated by spaces");
     add_encoding_options(encode_);
-    encode_->add_flag("--allow-special", allow_special_,
-                      "Match the encoding's special tokens (e.g. <|endoftext|>); by default their text "
-                      "is encoded as plain text");
+    encode_->add_flag(
+        "--allow-special", allow_special_,
+        "Match the encoding's special tokens (e.g. <|endoftext|>); by default their text "
+        "is encoded as plain text");
     encode_->add_option("file", encode_file_, "Text to encode; stdin when absent or '-'");
 
-    decode_ = cmd_->add_subcommand("decode", "Write the exact bytes of whitespace-separated ids (no newline added)");
+    decode_ = cmd_->add_subcommand(
+        "decode", "Write the exact bytes of whitespace-separated ids (no newline added)");
     add_encoding_options(decode_);
     decode_->add_option("file", decode_file_, "Ids to decode; stdin when absent or '-'");
 
     count_ = cmd_->add_subcommand(
         "count", "Count bytes and tokens per file, bytes per token, and optionally the cost");
     add_encoding_options(count_);
-    count_->add_flag("--allow-special", allow_special_, "Count special-token text as one special token each");
-    count_->add_option("--price-per-million", price_per_million_,
-                       "Dollars per million tokens: adds a 'usd' column")
+    count_->add_flag("--allow-special", allow_special_,
+                     "Count special-token text as one special token each");
+    count_
+        ->add_option("--price-per-million", price_per_million_,
+                     "Dollars per million tokens: adds a 'usd' column")
         ->type_name("X")
         ->check(CLI::Validator(
             [](std::string& value) {
@@ -237,21 +251,29 @@ class TokenizeCommand {
             ""));
     count_->add_option("files", count_files_, "Files to count; stdin when none or '-'");
     count_->footer(
-        "Output: a header line, then per file \"bytes tokens bytes/token [usd] file\", right-aligned\n"
+        "Output: a header line, then per file \"bytes tokens bytes/token [usd] file\", "
+        "right-aligned\n"
         "and separated by spaces (the name last); a 'total' row when there are several files.");
 
-    train_ = cmd_->add_subcommand("train", "Train a byte-level BPE on files; write PREFIX.tiktoken and PREFIX.meta.json");
-    train_->add_option("--vocab-size", vocab_size_, "Ordinary tokens: 256 bytes + merges (at least 256)")
+    train_ = cmd_->add_subcommand(
+        "train", "Train a byte-level BPE on files; write PREFIX.tiktoken and PREFIX.meta.json");
+    train_
+        ->add_option("--vocab-size", vocab_size_,
+                     "Ordinary tokens: 256 bytes + merges (at least 256)")
         ->type_name("N")
         ->required();
-    train_->add_option("--out", out_prefix_, "Output prefix: writes PREFIX.tiktoken and PREFIX.meta.json")
+    train_
+        ->add_option("--out", out_prefix_,
+                     "Output prefix: writes PREFIX.tiktoken and PREFIX.meta.json")
         ->type_name("PREFIX")
         ->required();
     train_->add_option("--pattern", pattern_, "Split pattern applied before counting pairs")
         ->check(CLI::IsMember({"gpt2", "cl100k", "o200k"}))
         ->capture_default_str();
-    train_->add_option("--special", specials_,
-                       "A special token (repeatable); ids follow the ordinary tokens in the order given")
+    train_
+        ->add_option(
+            "--special", specials_,
+            "A special token (repeatable); ids follow the ordinary tokens in the order given")
         ->type_name("NAME")
         ->allow_extra_args(false);  // `--special A file.txt`: file.txt is not a second special
     train_->add_option("files", train_files_, "Training text files")->required();
@@ -285,7 +307,8 @@ class TokenizeCommand {
     sub->add_option("--encoding", encoding_, "gpt2, cl100k_base, o200k_base or a .tiktoken file")
         ->type_name("ENC")
         ->required();
-    sub->add_option("--encodings", encodings_dir_, "Directory of the named encodings' .tiktoken files (default $AIB_ENCODINGS)")
+    sub->add_option("--encodings", encodings_dir_,
+                    "Directory of the named encodings' .tiktoken files (default $AIB_ENCODINGS)")
         ->type_name("DIR");
   }
 
@@ -299,14 +322,15 @@ class TokenizeCommand {
   int run_encode() const {
     const tokenizer::Encoding enc = load();
     const std::string text = detail::read_input(encode_file_);
-    detail::write_stdout(detail::format_ids(ids_of(enc, text)));
+    detail::write_stdout(show::id_list(ids_of(enc, text)) + "\n");
     return 0;
   }
 
   int run_decode() const {
     const tokenizer::Encoding enc = load();
     const std::string text = detail::read_input(decode_file_);
-    const std::vector<tokenizer::Rank> ids = detail::parse_ids(text, enc, detail::display(decode_file_));
+    const std::vector<tokenizer::Rank> ids =
+        detail::parse_ids(text, enc, detail::display(decode_file_));
     detail::write_stdout(enc.decode_bytes(ids));
     return 0;
   }
@@ -340,9 +364,10 @@ class TokenizeCommand {
     const tokenizer::TrainResult result = tokenizer::train_bpe(texts, options);
     tokenizer::save_encoding(result.encoding, out_prefix_);
     const std::size_t n = result.encoding.n_ranks();
-    fmt::print("trained {} ordinary tokens ({} merges) on {} file{} ({} bytes){}\n", n,
-               result.merges.size(), texts.size(), texts.size() == 1 ? "" : "s", bytes,
-               n < vocab_size_ ? "; fewer than --vocab-size: the text had no more pairs to merge" : "");
+    fmt::print(
+        "trained {} ordinary tokens ({} merges) on {} file{} ({} bytes){}\n", n,
+        result.merges.size(), texts.size(), texts.size() == 1 ? "" : "s", bytes,
+        n < vocab_size_ ? "; fewer than --vocab-size: the text had no more pairs to merge" : "");
     fmt::print("wrote {0}.tiktoken and {0}.meta.json\n", out_prefix_);
     return 0;
   }
