@@ -20,7 +20,6 @@
 
 #include "aib/core/check.hpp"
 #include "aib/core/random.hpp"
-#include "aib/show/columns.hpp"
 #include "aib/show/narrative.hpp"
 #include "aib/show/terminal.hpp"
 
@@ -121,10 +120,13 @@ class Program {
     const std::string head = fmt::format("Episode {:02d} · {} —", info_.number, info_.title);
     const std::string whole = head + ' ' + info_.summary;
     if (show::display_width(whole) <= style.width) return show::title_line(whole, style);
+    const std::string lines =
+        show::wrap(head, style.width) + show::wrap(info_.summary, style.width);
     std::string out;
-    for (const std::string& line :
-         show::lines_of(show::wrap(head, style.width) + show::wrap(info_.summary, style.width)))
-      out += show::bold(line, style) + '\n';
+    for (std::size_t start = 0, end; start < lines.size(); start = end + 1) {
+      end = lines.find('\n', start);  // wrap() ends every line with '\n'
+      out += show::bold(std::string_view(lines).substr(start, end - start), style) + '\n';
+    }
     return out + show::dim(show::repeat("═", style.width), style) + '\n';
   }
 
