@@ -11,7 +11,7 @@
 
 #include "aib/core/sampling.hpp"
 #include "aib/generative/ngram.hpp"
-#include "aib/show/plot.hpp"
+#include "aib/show/columns.hpp"
 #include "aib/show/table.hpp"
 #include "course_data.hpp"
 #include "episode.hpp"
@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   std::vector<double> temperatures = {0.5, 1.0};
   std::string prompt = "The ", corpus;
   auto& cli = ep.cli();
-  cli.add_option("--order", order, "n of the n-gram: each character is predicted from n-1 before it")
+  cli.add_option("--order", order,
+                 "n of the n-gram: each character is predicted from n-1 before it")
       ->check(CLI::Range(1, 10))
       ->capture_default_str();
   cli.add_option("--temperatures", temperatures, "Two sampling temperatures (> 0)")
@@ -42,9 +43,7 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::Range(0.01, 100.0))
       ->capture_default_str();
-  cli.add_option("--samples", n_samples, "Sentences sampled at each temperature")
-      ->check(CLI::Range(1, 20))
-      ->capture_default_str();
+  ep.option("--samples", n_samples, "Sentences sampled at each temperature", 1, 20);
   cli.add_option("--prompt", prompt, "Text every sample starts from")->capture_default_str();
   cli.add_option("--corpus", corpus, "Train on this file of 'label<TAB>sentence' lines instead")
       ->check(CLI::ExistingFile);
@@ -52,18 +51,16 @@ int main(int argc, char** argv) {
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
     // ---- Training data: one sentence per line ------------------------------------------------
-    const std::string source = corpus.empty() ? "course-sentences.txt" : corpus;
-    const auto sentences = aib::episode::parse_sentences(
-        corpus.empty() ? std::string(aib_embedded::course_sentences) : aib::episode::read_file(corpus),
-        source);
+    const auto [source, sentences] =
+        aib::episode::load_sentences(corpus, aib_embedded::course_sentences);
     std::string text;
     for (const auto& s : sentences) text += s.text + "\n";
 
     aib::NgramModel model(order);
     model.fit(text);
     ctx.section("The training text and the model");
-    fmt::print("{}: {} sentences, {} characters, {} of them distinct.\n", source,
-               sentences.size(), model.training_size(), model.vocab_size());
+    fmt::print("{}: {} sentences, {} characters, {} of them distinct.\n", source, sentences.size(),
+               model.training_size(), model.vocab_size());
     if (order == 1)
       fmt::print("A 1-gram model: p(next character), no context at all, learned by counting.\n");
     else
@@ -86,11 +83,12 @@ int main(int argc, char** argv) {
       std::vector<std::string> labels;
       std::vector<double> values;
       for (std::size_t k = 0; k < 5 && p.probs(order_idx[k]) > 0; ++k) {
-        labels.push_back("'" + visible(model.alphabet()[static_cast<std::size_t>(order_idx[k])]) + "'");
+        labels.push_back("'" + visible(model.alphabet()[static_cast<std::size_t>(order_idx[k])]) +
+                         "'");
         values.push_back(p.probs(order_idx[k]));
       }
       fmt::print("after \"{}\" (seen {} times):\n", visible(p.context), p.count);
-      show::print(show::bar_chart(labels, values, ctx.style, 40, 3));
+      show::print(show::bar_chart_to_scale(labels, values, 1.0, ctx.style, 40, 3));  // full: p = 1
     }
 
     // ---- Generation: sampling one character at a time -----------------------------------------
@@ -107,7 +105,8 @@ int main(int argc, char** argv) {
 
     // ---- Novelty: copied pieces versus new combinations -----------------------------------------
     ctx.section("How new are the samples?");
-    fmt::print("Share of the samples' n-character windows that never occur in the training text:\n");
+    fmt::print(
+        "Share of the samples' n-character windows that never occur in the training text:\n");
     std::vector<std::string> header = {"window"};
     for (const double t : temperatures) header.push_back(fmt::format("T = {:.2f}", t));
     show::Table table(header);

@@ -14,6 +14,7 @@
 #include "aib/core/text.hpp"
 #include "aib/generative/ngram.hpp"
 #include "aib/nn/softmax_regression.hpp"
+#include "aib/show/columns.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/svg.hpp"
 #include "aib/show/table.hpp"
@@ -26,8 +27,8 @@ namespace {
 // Bag of words: X(n, j) = 1 if word j of the vocabulary occurs in sentence n. (N, D)
 aib::Mat bag_of_words(const std::vector<std::string>& texts,
                       const std::map<std::string, aib::Index>& vocab) {
-  aib::Mat X = aib::Mat::Zero(static_cast<aib::Index>(texts.size()),
-                              static_cast<aib::Index>(vocab.size()));
+  aib::Mat X =
+      aib::Mat::Zero(static_cast<aib::Index>(texts.size()), static_cast<aib::Index>(vocab.size()));
   for (std::size_t n = 0; n < texts.size(); ++n)
     for (const std::string& w : aib::words(texts[n])) {
       const auto it = vocab.find(w);
@@ -48,18 +49,11 @@ int main(int argc, char** argv) {
   int steps = 300, order = 5;
   std::string corpus, svg_path;
   auto& cli = ep.cli();
-  cli.add_option("--held-out", held_out, "Share of sentences kept aside to test the classifier")
-      ->check(CLI::Range(0.05, 0.5))
-      ->capture_default_str();
-  cli.add_option("--steps", steps, "Gradient-descent steps for the classifier")
-      ->check(CLI::Range(1, 5000))
-      ->capture_default_str();
-  cli.add_option("--order", order, "n of the generator's character n-gram")
-      ->check(CLI::Range(1, 10))
-      ->capture_default_str();
-  cli.add_option("--temperature", temperature, "Sampling temperature of the generator")
-      ->check(CLI::Range(0.01, 100.0))
-      ->capture_default_str();
+  ep.option("--held-out", held_out, "Share of sentences kept aside to test the classifier", 0.05,
+            0.5);
+  ep.option("--steps", steps, "Gradient-descent steps for the classifier", 1, 5000);
+  ep.option("--order", order, "n of the generator's character n-gram", 1, 10);
+  ep.option("--temperature", temperature, "Sampling temperature of the generator", 0.01, 100.0);
   cli.add_option("--corpus", corpus, "Use this file of 'label<TAB>sentence' lines instead")
       ->check(CLI::ExistingFile);
   cli.add_option("--svg", svg_path, "Also draw the classifier's training loss into this SVG file");
@@ -68,10 +62,8 @@ int main(int argc, char** argv) {
     namespace show = aib::show;
     using aib::Index;
     // ---- The data: labelled sentences, split into training and held-out ---------------------
-    const std::string source = corpus.empty() ? "course-sentences.txt" : corpus;
-    const auto sentences = aib::episode::parse_sentences(
-        corpus.empty() ? std::string(aib_embedded::course_sentences) : aib::episode::read_file(corpus),
-        source);
+    const auto [source, sentences] =
+        aib::episode::load_sentences(corpus, aib_embedded::course_sentences);
     std::vector<std::string> labels;  // (K) class names, sorted
     for (const auto& s : sentences) labels.push_back(s.label);
     std::sort(labels.begin(), labels.end());
@@ -101,8 +93,7 @@ int main(int argc, char** argv) {
     ctx.section("The data");
     fmt::print("{} sentences from {}, in {} classes:\n  {}.\n", N, source, K,
                fmt::join(labels, ", "));
-    fmt::print("Training on {}, holding out {} the models never see.\n", train_text.size(),
-               n_test);
+    fmt::print("Training on {}, holding out {} the models never see.\n", train_text.size(), n_test);
 
     // ---- The classifier: p(class | sentence) ---------------------------------------------------
     const aib::Mat X_train = bag_of_words(train_text, vocab);  // (N_train, D)
@@ -134,7 +125,7 @@ int main(int argc, char** argv) {
       fmt::print("\"{}\"\n  true class: {}\n", shorten(test_text[static_cast<std::size_t>(n)], 70),
                  labels[static_cast<std::size_t>(test_y[static_cast<std::size_t>(n)])]);
       std::vector<double> p(P.row(n).data(), P.row(n).data() + K);
-      show::print(show::bar_chart(labels, p, ctx.style, 30, 3));
+      show::print(show::bar_chart_to_scale(labels, p, 1.0, ctx.style, 30, 3));  // full: p = 1
     }
 
     // ---- The generator: p(next character | context), one model per class ----------------------
@@ -159,13 +150,14 @@ int main(int argc, char** argv) {
       }
     }
 
-    // ---- Output spaces ----------------------------------------------------------------------------
+    // ---- Output spaces --------------------------------------------------------------------------
     ctx.section("What can each model output?");
     const int length = 80;
     fmt::print("Classifier: one of {} labels.\n", K);
-    fmt::print("Generator: any string of its {} characters; of length {} alone there are\n"
-               "  {}^{} = 10^{:.0f} of them.\n\n",
-               alphabet, length, alphabet, length, length * std::log10(double(alphabet)));
+    fmt::print(
+        "Generator: any string of its {} characters; of length {} alone there are\n"
+        "  {}^{} = 10^{:.0f} of them.\n\n",
+        alphabet, length, alphabet, length, length * std::log10(double(alphabet)));
     std::string all_text;
     for (const auto& s : sentences) all_text += s.text + "\n";
     const auto fresh = aib::novelty(generated, all_text, 16);

@@ -15,6 +15,7 @@
 #include "aib/core/timing.hpp"
 #include "aib/nn/generate.hpp"
 #include "aib/nn/train.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
@@ -22,17 +23,7 @@
 namespace {
 
 using aib::Index;
-
-// 1234567 -> "1,234,567"
-std::string grouped(double x) {
-  const std::string digits = fmt::format("{:.0f}", x);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+using aib::show::grouped;
 
 // `count` products (m, k) · (k, n): 2·m·k·n FLOPs each (a multiply and an add per term).
 struct Matmul {
@@ -68,19 +59,11 @@ int main(int argc, char** argv) {
   Index batch = 12;
   int repeats = 3;
   double gpus = 1024, tflops = 100;
-  auto& cli = ep.cli();
-  cli.add_option("--batch", batch, "Sequences per training batch")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  cli.add_option("--repeats", repeats, "Timed runs of each measurement (the best is kept)")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  cli.add_option("--gpus", gpus, "GPUs assumed for the GPT-3 estimate")
-      ->check(CLI::Range(1.0, 1e6))
-      ->capture_default_str();
-  cli.add_option("--tflops", tflops, "Sustained TFLOP/s per GPU assumed for the GPT-3 estimate")
-      ->check(CLI::Range(0.001, 1e4))
-      ->capture_default_str();
+  ep.option("--batch", batch, "Sequences per training batch", 1, 256);
+  ep.option("--repeats", repeats, "Timed runs of each measurement (the best is kept)", 1, 100);
+  ep.option("--gpus", gpus, "GPUs assumed for the GPT-3 estimate", 1.0, 1e6);
+  ep.option("--tflops", tflops, "Sustained TFLOP/s per GPU assumed for the GPT-3 estimate", 0.001,
+            1e4);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

@@ -18,6 +18,8 @@
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/linear.hpp"
 #include "aib/nn/param_count.hpp"
+#include "aib/show/columns.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
@@ -25,15 +27,7 @@
 
 namespace {
 
-// 1234567 -> "1,234,567"
-std::string grouped(aib::Index n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+using aib::show::grouped;
 
 // A tiny next-character model: embedding -> MLP -> linear head.
 struct CharModel {
@@ -64,9 +58,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(8, 65536));
   cli.add_option("--layers", layers, "Layers of that model (default: GPT-2 small's 12)")
       ->check(CLI::Range(1, 1000));
-  cli.add_option("--batch", batch, "Characters in the training step's batch")
-      ->check(CLI::Range(1, 512))
-      ->capture_default_str();
+  ep.option("--batch", batch, "Characters in the training step's batch", 1, 512);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -79,7 +71,7 @@ int main(int argc, char** argv) {
       configs.push_back(mine);
     }
 
-    // ---- Where the parameters live ---------------------------------------------------------------
+    // ---- Where the parameters live --------------------------------------------------------------
     ctx.section("Where the parameters live");
     std::vector<std::string> header = {"component"};
     for (const auto& c : configs) {
@@ -117,18 +109,18 @@ int main(int argc, char** argv) {
                  grouped(c.ffn_hidden), c.biases ? "" : ", no biases",
                  c.tied_embeddings ? ", tied head" : "");
 
-    // ---- Memory ----------------------------------------------------------------------------------------
-    ctx.section("Memory just to hold the weights");
+    // ---- Memory ---------------------------------------------------------------------------------
+    ctx.section("Memory just to hold the weights (1 GiB = 2³⁰ bytes)");
     show::Table memory({"precision", "bytes each", configs[0].name, configs[1].name});
     for (std::size_t col = 1; col < 4; ++col) memory.align(col, show::Align::right);
     for (const auto& [name, bytes] : std::vector<std::pair<std::string, double>>{
              {"fp32", 4}, {"fp16 / bf16", 2}, {"int8", 1}, {"int4", 0.5}}) {
-      memory.add_row({name, fmt::format("{}", bytes), fmt::format("{:.2f} GB", totals[0] * bytes / 1e9),
-                      fmt::format("{:.2f} GB", totals[1] * bytes / 1e9)});
+      memory.add_row({name, fmt::format("{}", bytes), show::gib(double(totals[0]) * bytes),
+                      show::gib(double(totals[1]) * bytes)});
     }
     show::print(memory.render(ctx.style));
 
-    // ---- One training step -------------------------------------------------------------------------------
+    // ---- One training step ----------------------------------------------------------------------
     const std::string text(aib::episode::parse_info(aib_embedded::episode_markdown).narrative);
     std::vector<std::string> alphabet;
     for (const auto ch : aib::utf8_chars(text)) alphabet.emplace_back(ch);
@@ -136,7 +128,8 @@ int main(int argc, char** argv) {
     alphabet.erase(std::unique(alphabet.begin(), alphabet.end()), alphabet.end());
     std::vector<aib::Index> ids;
     for (const auto ch : aib::utf8_chars(text))
-      ids.push_back(std::lower_bound(alphabet.begin(), alphabet.end(), std::string(ch)) - alphabet.begin());
+      ids.push_back(std::lower_bound(alphabet.begin(), alphabet.end(), std::string(ch)) -
+                    alphabet.begin());
     const auto V = static_cast<aib::Index>(alphabet.size());
 
     std::vector<aib::Index> inputs, targets;  // a batch of (character, next character) pairs
@@ -178,9 +171,10 @@ int main(int argc, char** argv) {
       }
       model_size = aib::count_parameters(params);
     }
-    fmt::print("Embedding ({} characters x 16) -> MLP (16 -> 64 -> 16) -> head (16 -> {}):\n"
-               "{} parameters. One batch of {} characters, {} of them distinct.\n\n",
-               V, V, grouped(model_size), batch, distinct.size());
+    fmt::print(
+        "Embedding ({} characters x 16) -> MLP (16 -> 64 -> 16) -> head (16 -> {}):\n"
+        "{} parameters. One batch of {} characters, {} of them distinct.\n\n",
+        V, V, grouped(model_size), batch, distinct.size());
     show::Table step({"parameter", "numbers", "changed by SGD", "changed by AdamW"});
     for (std::size_t col = 1; col < 4; ++col) step.align(col, show::Align::right);
     aib::Index sgd_total = 0, adamw_total = 0;

@@ -1,151 +1,38 @@
 // Episode 16 — Word embeddings: turning tokens into vectors, learned from the company words keep.
 //
-// A small corpus is generated here from templates ("the small cat eats fish", "the queen wears a
-// crown"), so words of one kind share their contexts. Skip-gram with negative sampling (Mikolov
-// et al. 2013) learns two aib::Embedding tables (aib/nn/embedding.hpp), one for centre words and
-// one for context words: a batch of (centre, context) pairs, true ones and random ones, is scored
-// by a row-wise dot product (gather_rows, mul, sum_rows from aib/autograd/ops.hpp) and trained
-// with aib::bce_with_logits (aib/autograd/losses.hpp) and aib::Adam (aib/autograd/optim.hpp).
-// Shown before and after training: nearest neighbours by cosine, a cosine heatmap of twelve words
-// (aib/show/plot.hpp), the analogy king − man + woman, and the loss as a sparkline.
-// Cosine similarity and the corpus generator are written here; the library has neither.
+// A small corpus is generated from templates ("the small cat eats fish", "the queen wears a
+// crown"; examples/common/word_corpus.hpp), so words of one kind share their contexts. Skip-gram
+// with negative sampling (Mikolov et al. 2013) learns two aib::Embedding tables
+// (aib/nn/embedding.hpp), one for centre words and one for context words: a batch of (centre,
+// context) pairs, true ones and random ones, is scored by a row-wise dot product (gather_rows, mul,
+// sum_rows from aib/autograd/ops.hpp) and trained with aib::bce_with_logits
+// (aib/autograd/losses.hpp) and aib::Adam (aib/autograd/optim.hpp). Shown before and after
+// training: nearest neighbours by cosine, a cosine heatmap of twelve words (aib/show/plot.hpp), the
+// analogy king − man + woman, and the loss as a sparkline. Cosine similarity is written here; the
+// library has none.
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "aib/autograd/losses.hpp"
 #include "aib/autograd/optim.hpp"
 #include "aib/nn/embedding.hpp"
+#include "aib/show/columns.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "word_corpus.hpp"
 
 namespace {
 
 using aib::Index;
-using Words = std::vector<std::string>;
-
-// ---- The corpus: sentences from templates, so that the structure is known -----------------------
-
-const std::map<std::string, Words> slots = {
-    {"animal", {"cat", "dog", "horse", "cow"}},
-    {"food", {"fish", "grass"}},
-    {"size", {"small", "big"}},
-    {"colour", {"red", "blue", "green", "yellow", "white"}},
-    {"thing", {"car", "ball", "hat"}},
-    {"number", {"two", "three", "four", "five", "six"}},
-    {"objects", {"apples", "books", "coins"}},
-};
-const std::map<std::string, Words> templates = {
-    {"animal", {"the {size} {animal} eats {food}", "a {size} {animal} drinks water"}},
-    {"colour", {"the {thing} is {colour}", "i see a {colour} {thing}"}},
-    {"number", {"i have {number} {objects}", "i see {number} {objects}"}},
-    // A person's sentence speaks of one of three traits, each through one word: he or she,
-    // crown or coat, school or work.
-    {"male", {"he is the {person}"}},
-    {"female", {"she is the {person}"}},
-    {"royal", {"the {person} wears a crown"}},
-    {"common", {"the {person} wears a coat"}},
-    {"adult", {"the {person} goes to work"}},
-    {"child", {"the {person} goes to school"}},
-};
-struct Person {
-  const char* word;
-  const char* gender;
-  const char* rank;
-  const char* age;
-};
-const std::vector<Person> people = {
-    {"king", "male", "royal", "adult"},   {"queen", "female", "royal", "adult"},
-    {"man", "male", "common", "adult"},   {"woman", "female", "common", "adult"},
-    {"prince", "male", "royal", "child"}, {"princess", "female", "royal", "child"},
-    {"boy", "male", "common", "child"},   {"girl", "female", "common", "child"},
-};
-
-// 1234567 -> "1,234,567"
-std::string grouped(Index n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-template <class T>
-const T& pick(const std::vector<T>& items, aib::Rng& rng) {
-  return items[static_cast<std::size_t>(rng.uniform_index(static_cast<Index>(items.size())))];
-}
-
-// One sentence: a kind (animals, colours, numbers or people), a template, its slots filled.
-Words sentence(aib::Rng& rng) {
-  const Index kind = rng.uniform_index(5);  // people twice as often: their contexts are split
-  std::string pattern, person;
-  if (kind < 3) {
-    pattern = pick(templates.at(kind == 0 ? "animal" : kind == 1 ? "colour" : "number"), rng);
-  } else {
-    const Person& p = pick(people, rng);
-    const Index trait = rng.uniform_index(3);
-    pattern = pick(templates.at(trait == 0 ? p.gender : trait == 1 ? p.rank : p.age), rng);
-    person = p.word;
-  }
-  Words words;
-  std::istringstream in(pattern);
-  for (std::string w; in >> w;) {
-    if (w.front() == '{') {
-      const std::string slot = w.substr(1, w.size() - 2);
-      w = slot == "person" ? person : pick(slots.at(slot), rng);
-    }
-    words.push_back(w);
-  }
-  return words;
-}
-
-// The corpus as ids: every word the templates can produce, the sentences, the pairs.
-struct Corpus {
-  Words vocab;                                 // (V) sorted
-  std::vector<Words> text;                     // the sentences
-  std::vector<double> count;                   // (V) occurrences of each word
-  std::vector<std::pair<Index, Index>> pairs;  // (centre, context) at most `window` apart
-  Index tokens = 0;
-  Index id(const std::string& w) const {
-    return static_cast<Index>(std::lower_bound(vocab.begin(), vocab.end(), w) - vocab.begin());
-  }
-};
-Corpus make_corpus(int sentences, int window, aib::Rng& rng) {
-  Corpus c;
-  for (const auto& [slot, words] : slots) c.vocab.insert(c.vocab.end(), words.begin(), words.end());
-  for (const Person& p : people) c.vocab.push_back(p.word);
-  for (const auto& [kind, patterns] : templates)
-    for (const std::string& pattern : patterns) {
-      std::istringstream in(pattern);
-      for (std::string w; in >> w;)
-        if (w.front() != '{') c.vocab.push_back(w);
-    }
-  std::sort(c.vocab.begin(), c.vocab.end());
-  c.vocab.erase(std::unique(c.vocab.begin(), c.vocab.end()), c.vocab.end());
-  c.count.assign(c.vocab.size(), 0.0);
-  for (int s = 0; s < sentences; ++s) {
-    const Words words = sentence(rng);
-    for (std::size_t i = 0; i < words.size(); ++i) {
-      c.count[static_cast<std::size_t>(c.id(words[i]))] += 1;
-      ++c.tokens;
-      for (std::size_t j = i > std::size_t(window) ? i - window : 0;
-           j < std::min(words.size(), i + window + 1); ++j)
-        if (j != i) c.pairs.push_back({c.id(words[i]), c.id(words[j])});
-    }
-    c.text.push_back(words);
-  }
-  return c;
-}
-
-// ---- Cosine similarity --------------------------------------------------------------------------
+using aib::show::grouped;
+using aib::toy::Words;
 
 // Each row divided by its length: (V, D) -> (V, D); cos(a, b) is then a plain dot product.
 aib::Mat unit_rows(const aib::Mat& m) {
@@ -169,25 +56,6 @@ std::vector<std::pair<Index, float>> nearest(const aib::Mat& unit, const aib::Ve
   return ranked;
 }
 
-// Lines of two blocks of text side by side, the left one padded to `width` columns.
-std::string side_by_side(const std::string& left, const std::string& right, int width) {
-  auto lines = [](const std::string& s) {
-    Words out;
-    std::istringstream in(s);
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-  };
-  const Words l = lines(left), r = lines(right);
-  std::string out;
-  for (std::size_t i = 0; i < std::max(l.size(), r.size()); ++i) {
-    std::string line =
-        aib::show::pad_right(i < l.size() ? l[i] : "", width) + (i < r.size() ? r[i] : "");
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + '\n';
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,22 +64,15 @@ int main(int argc, char** argv) {
   int steps = 400, sentences = 3000;
   const int batch = 256, negatives = 5, window = 3;  // true pairs per step, K noise pairs each
   const double lr = 0.05;
-  auto& cli = ep.cli();
-  cli.add_option("--dim", dim, "Numbers in each word's vector (D)")
-      ->check(CLI::Range(2, 512))
-      ->capture_default_str();
-  cli.add_option("--steps", steps, "Training steps")
-      ->check(CLI::Range(0, 100000))
-      ->capture_default_str();
-  cli.add_option("--sentences", sentences, "Sentences in the generated corpus")
-      ->check(CLI::Range(100, 1000000))
-      ->capture_default_str();
+  ep.option("--dim", dim, "Numbers in each word's vector (D)", 2, 512);
+  ep.option("--steps", steps, "Training steps", 0, 100000);
+  ep.option("--sentences", sentences, "Sentences in the generated corpus", 100, 1000000);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
 
     // ---- The corpus -----------------------------------------------------------------------------
-    const Corpus corpus = make_corpus(sentences, window, ctx.rng);
+    const aib::toy::Corpus corpus = aib::toy::make_corpus(sentences, window, ctx.rng);
     const Words& vocab = corpus.vocab;
     const auto V = static_cast<Index>(vocab.size());
     auto id = [&](const std::string& w) { return corpus.id(w); };
@@ -222,12 +83,7 @@ int main(int argc, char** argv) {
     ctx.section("A corpus with known structure");
     fmt::print("{} sentences, {} words, {} distinct. Three of them:\n", grouped(sentences),
                grouped(corpus.tokens), V);
-    for (int s = 0; s < 3; ++s) {
-      std::string joined;
-      for (const auto& w : corpus.text[static_cast<std::size_t>(s)])
-        joined += (joined.empty() ? "" : " ") + w;
-      fmt::print("  \"{}\"\n", joined);
-    }
+    for (std::size_t s = 0; s < 3; ++s) fmt::print("  \"{}\"\n", fmt::join(corpus.text[s], " "));
     fmt::print("Every word within {} of another makes a (centre, context) pair: {} pairs.\n",
                window, grouped(static_cast<Index>(pairs.size())));
 
@@ -274,14 +130,7 @@ int main(int argc, char** argv) {
         V, dim, grouped(aib::count_parameters(params)), steps, batch, grouped(batch * negatives),
         lr);
     if (!losses.empty()) {
-      const std::size_t n = losses.size(), chunk = std::max<std::size_t>(1, n / 50);
-      std::vector<double> smooth;
-      for (std::size_t i = 0; i < n; i += chunk) {
-        double s = 0;
-        std::size_t k = i;
-        for (; k < std::min(n, i + chunk); ++k) s += losses[k];
-        smooth.push_back(s / static_cast<double>(k - i));
-      }
+      const auto smooth = show::binned_means(losses, std::max<std::size_t>(1, losses.size() / 50));
       fmt::print("loss  {}  {:.3f} -> {:.3f}\n", show::sparkline(smooth), smooth.front(),
                  smooth.back());
     }
@@ -324,7 +173,7 @@ int main(int argc, char** argv) {
           std::string(7, ' ') + (k == 0 ? "before" : "after") + " training\n" + map.substr(0, end);
       legend = map.substr(end, map.find("data:") - end);  // the scale, not the data's range
     }
-    fmt::print("{}{}", side_by_side(grids[0], grids[1], 38), legend);
+    fmt::print("{}{}", show::side_by_side(grids[0], grids[1], 38), legend);
     // Mean cosine over pairs of distinct words, within a kind (rows 3k..3k+2) and across kinds.
     auto within_between = [&](const aib::Mat& m) {
       double in_sum = 0, out_sum = 0;

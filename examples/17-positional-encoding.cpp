@@ -15,6 +15,7 @@
 
 #include "aib/nn/attention.hpp"
 #include "aib/nn/positional.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
@@ -23,28 +24,12 @@
 namespace {
 
 using aib::Index;
-
-// 1234567 -> "1,234,567"
-std::string grouped(Index n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+using aib::show::grouped;
 
 // Self-attention of x (T, D) with no gradient recorded -> (T, D).
 aib::Mat attend(const aib::MultiHeadAttention& attn, const aib::Mat& x) {
   aib::NoGrad no_grad;
   return attn.forward(aib::Tensor(x)).value();
-}
-
-// Rows of the embedding table for the words of a sentence: (V, D) -> (T, D).
-aib::Mat embed(const aib::Mat& table, const std::vector<Index>& ids) {
-  aib::Mat x(static_cast<Index>(ids.size()), table.cols());
-  for (std::size_t t = 0; t < ids.size(); ++t) x.row(static_cast<Index>(t)) = table.row(ids[t]);
-  return x;
 }
 
 // M_k (D, D): block-diagonal 2×2 rotations [[cos kθ_i, −sin kθ_i], [sin kθ_i, cos kθ_i]], so
@@ -67,10 +52,7 @@ aib::MatD shift_map(Index D, Index k) {
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   Index width = 16;
-  auto& cli = ep.cli();
-  cli.add_option("--width", width, "Model width D of the attention demo (even)")
-      ->check(CLI::Range(2, 512))
-      ->capture_default_str();
+  ep.option("--width", width, "Model width D of the attention demo (even)", 2, 512);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -86,7 +68,7 @@ int main(int argc, char** argv) {
     const aib::Mat table = ctx.rng.normal_mat(static_cast<Index>(vocab.size()), D);  // (V, D)
     const aib::MultiHeadAttention attn(D, 2, ctx.rng);
     const aib::Mat pe = aib::sinusoidal_table(T, D);                        // (T, D)
-    const aib::Mat x1 = embed(table, s1), x2 = embed(table, s2);            // each (T, D)
+    const aib::Mat x1 = table(s1, Eigen::all), x2 = table(s2, Eigen::all);  // each (T, D)
     const aib::Mat y1 = attend(attn, x1), y2 = attend(attn, x2);            // each (T, D)
     const aib::Mat z1 = attend(attn, x1 + pe), z2 = attend(attn, x2 + pe);  // each (T, D)
 

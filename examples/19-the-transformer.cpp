@@ -17,6 +17,8 @@
 #include "aib/autograd/optim.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/nn/gpt.hpp"
+#include "aib/show/columns.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
@@ -26,17 +28,8 @@
 namespace {
 
 using aib::Index;
+using aib::show::grouped;
 using aib::toy::Ids;
-
-// 1234567 -> "1,234,567"
-std::string grouped(Index n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 // "blocks.0.attn.qkv.weight" -> "blocks.0.attn.qkv"
 std::string layer_of(const std::string& name) {
@@ -52,22 +45,11 @@ int main(int argc, char** argv) {
   Index width = 32;
   Index layers = 2;
   double lr = 6e-3;
-  auto& cli = ep.cli();
-  cli.add_option("--steps", steps, "AdamW steps")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cli.add_option("--batch", batch, "Sequences per step")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  cli.add_option("--width", width, "Model width D (a multiple of 4 heads)")
-      ->check(CLI::Range(4, 512))
-      ->capture_default_str();
-  cli.add_option("--layers", layers, "Transformer blocks")
-      ->check(CLI::Range(1, 8))
-      ->capture_default_str();
-  cli.add_option("--lr", lr, "Peak AdamW learning rate")
-      ->check(CLI::Range(1e-5, 1.0))
-      ->capture_default_str();
+  ep.option("--steps", steps, "AdamW steps", 1, 100000);
+  ep.option("--batch", batch, "Sequences per step", 1, 1024);
+  ep.option("--width", width, "Model width D (a multiple of 4 heads)", 4, 512);
+  ep.option("--layers", layers, "Transformer blocks", 1, 8);
+  ep.option("--lr", lr, "Peak AdamW learning rate", 1e-5, 1.0);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -77,14 +59,7 @@ int main(int argc, char** argv) {
 
     // ---- 1. The architecture -------------------------------------------------------------------
     ctx.section("1. A small GPT, layer by layer");
-    aib::TransformerConfig config;
-    config.name = "sorter";
-    config.vocab_size = aib::toy::SortTask::vocab;
-    config.context = task.length();  // room for the prompt and the generated answer
-    config.d_model = width;
-    config.n_layers = layers;
-    config.n_heads = 4;
-    config.ffn_hidden = 4 * width;
+    const aib::TransformerConfig config = aib::toy::sorter_config(task, width, layers);
     aib::Gpt model(config, rng);
     show::Table arch({"layer", "shape", "parameters"});
     arch.align(1, show::Align::right).align(2, show::Align::right);
@@ -109,8 +84,7 @@ int main(int argc, char** argv) {
                grouped(aib::count_parameters(model.parameters())),
                grouped(aib::count_parameters(aib::parameter_shapes(config))));
 
-    // ---- 2. Train
-    // --------------------------------------------------------------------------------
+    // ---- 2. Train -------------------------------------------------------------------------------
     ctx.section("2. Training it to sort");
     const std::vector<Ids> held_out = task.hold_out(500, rng);
     fmt::print("Task: {} digits, \"|\", the same digits sorted, e.g.  {}\n", n,
@@ -118,40 +92,17 @@ int main(int argc, char** argv) {
     fmt::print("The first {} targets are ignored (random digits, nothing to learn): the loss\n", n);
     fmt::print("counts the {} answer tokens. {} prompts are held out, never trained on.\n", n,
                held_out.size());
-    aib::AdamW opt(aib::tensors_of(model.parameters()), lr, 0.9, 0.99, 1e-8, 0.01);
-    std::vector<double> curve;
     aib::Stopwatch watch;
-    for (int s = 0; s < steps; ++s) {
-      Ids x, y;  // (B·T) inputs and next-token targets; only the answer's targets count
-      for (int b = 0; b < batch; ++b) {
-        const Ids seq = task.sample(rng);
-        for (Index t = 0; t < T; ++t) {
-          x.push_back(seq[static_cast<std::size_t>(t)]);
-          y.push_back(t < n ? -100 : seq[static_cast<std::size_t>(t + 1)]);
-        }
-      }
-      opt.set_lr(aib::linear_warmup_cosine(s, steps / 10, steps, lr, lr / 10));
-      opt.zero_grad();
-      const aib::Tensor loss = aib::cross_entropy(model.forward(x, batch), y);  // (1, 1)
-      loss.backward();
-      aib::clip_grad_norm(opt.parameters(), 1.0);
-      opt.step();
-      curve.push_back(loss.item());
-    }
+    const std::vector<double> curve =
+        aib::toy::train_sorter(model, task, steps, batch, lr, /*answer_only=*/true, rng);
     const double train_seconds = watch.seconds();
-    std::vector<double> binned;  // at most 60 points: the mean loss of each run of steps
-    const std::size_t per_bin = (curve.size() + 59) / 60;
-    for (std::size_t i = 0; i < curve.size(); i += per_bin) {
-      const std::size_t end = std::min(curve.size(), i + per_bin);
-      double sum = 0;
-      for (std::size_t j = i; j < end; ++j) sum += curve[j];
-      binned.push_back(sum / static_cast<double>(end - i));
-    }
+    const std::vector<double> binned =  // at most 60 points
+        show::binned_means(curve, (curve.size() + 59) / 60);
     fmt::print("\n{} AdamW steps of {} sequences, {}:\n", steps, batch,
                aib::measured("{:.2f} s", train_seconds));
     fmt::print("loss {:.2f} {} {:.3f}\n", curve.front(), show::sparkline(binned), curve.back());
     show::Table progress({"step", "learning rate", "loss (answer tokens)"});
-    for (int s : {0, steps / 10, steps / 4, steps / 2, 3 * steps / 4, steps - 1})
+    for (const int s : aib::toy::progress_steps(steps))
       progress.add_row(
           {std::to_string(s),
            fmt::format("{:.5f}", aib::linear_warmup_cosine(s, steps / 10, steps, lr, lr / 10)),
@@ -159,8 +110,7 @@ int main(int argc, char** argv) {
     show::print(progress.render(ctx.style));
     fmt::print("(guessing a digit at random: ln 10 = 2.3026)\n");
 
-    // ---- 3. Use it
-    // -------------------------------------------------------------------------------
+    // ---- 3. Use it ------------------------------------------------------------------------------
     ctx.section("3. Using it on prompts it never saw");
     watch.restart();
     Index right = 0;

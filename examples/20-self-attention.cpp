@@ -20,22 +20,19 @@
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "toy_tasks.hpp"
 
 namespace {
 
 using aib::Index;
+using aib::toy::SequenceBatch;
 
 constexpr Index kDigits = 10;  // V: the tokens are the numbers 0 … 9
 constexpr Index kLength = 16;  // T: tokens per sequence
 
-// B sequences of T random digits, one after another, and their targets: at position t the
-// largest digit among positions 0 … t.
-struct Batch {
-  std::vector<Index> ids;      // (B·T)
-  std::vector<Index> targets;  // (B·T)
-};
-
-void add_sequence(Batch& batch, const std::vector<Index>& seq) {
+// A sequence's tokens appended to a batch, and its targets: at position t the largest digit
+// among positions 0 … t.
+void add_sequence(SequenceBatch& batch, const std::vector<Index>& seq) {
   Index largest = -1;
   for (const Index tok : seq) {
     largest = std::max(largest, tok);
@@ -50,8 +47,8 @@ std::vector<Index> random_digits(aib::Rng& rng) {
   return seq;
 }
 
-Batch random_batch(aib::Rng& rng, Index sequences) {
-  Batch batch;
+SequenceBatch random_batch(aib::Rng& rng, Index sequences) {
+  SequenceBatch batch;
   for (Index b = 0; b < sequences; ++b) add_sequence(batch, random_digits(rng));
   return batch;
 }
@@ -62,16 +59,14 @@ struct Reading {
   double accuracy = 0, on_max = 0, row_sum_error = 0;
 };
 
-Reading read(const aib::Gpt& model, const Batch& batch, Index sequences) {
+Reading read(const aib::Gpt& model, const SequenceBatch& batch, Index sequences) {
   aib::NoGrad no_grad;
   std::vector<aib::Mat> attention;  // one per layer: (B·H·T, T)
   const aib::Mat logits = model.forward(batch.ids, sequences, &attention).value();  // (B·T, V)
   const aib::Mat& w = attention[0];  // (B·T, T), H = 1
   Reading r;
+  r.accuracy = aib::toy::accuracy(logits, batch.targets);
   for (Index i = 0; i < logits.rows(); ++i) {
-    Index guess = 0;
-    logits.row(i).maxCoeff(&guess);
-    r.accuracy += guess == batch.targets[static_cast<std::size_t>(i)] ? 1 : 0;
     const Index b = i / kLength, t = i % kLength;
     for (Index j = 0; j <= t; ++j)
       if (batch.ids[static_cast<std::size_t>(b * kLength + j)] ==
@@ -80,7 +75,6 @@ Reading read(const aib::Gpt& model, const Batch& batch, Index sequences) {
     r.row_sum_error =
         std::max(r.row_sum_error, std::abs(static_cast<double>(w.row(i).sum()) - 1.0));
   }
-  r.accuracy *= 100.0 / static_cast<double>(logits.rows());
   r.on_max /= static_cast<double>(logits.rows());
   return r;
 }
@@ -90,27 +84,18 @@ Reading read(const aib::Gpt& model, const Batch& batch, Index sequences) {
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   int steps = 300;
-  auto& cli = ep.cli();
-  cli.add_option("--steps", steps, "AdamW steps of training")
-      ->check(CLI::Range(1, 20000))
-      ->capture_default_str();
+  ep.option("--steps", steps, "AdamW steps of training", 1, 20000);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
 
     // ---- 1. The model and the task ------------------------------------------------------------
     ctx.section("1. A task that needs looking back: the largest number so far");
-    aib::TransformerConfig config;
-    config.name = "one head";
-    config.vocab_size = kDigits;
-    config.context = kLength;
-    config.d_model = 32;
-    config.n_layers = 1;
-    config.n_heads = 1;
-    config.ffn_hidden = 4 * config.d_model;
+    const aib::TransformerConfig config =
+        aib::toy::one_layer_config("one head", kDigits, kLength, 32, 1);
     const aib::Gpt model(config, ctx.rng);
     const Index batch_size = 16, test_size = 64;
-    const Batch test = random_batch(ctx.rng, test_size);
+    const SequenceBatch test = random_batch(ctx.rng, test_size);
     fmt::print("Input : 3 1 4 1 5 9 2 6 ...   ({} random digits per sequence)\n", kLength);
     fmt::print("Target: 3 3 4 4 5 9 9 9 ...   (at each position, the largest so far)\n");
     fmt::print("Model : GPT, 1 layer, 1 attention head, D = {}, {} parameters\n", config.d_model,
@@ -119,23 +104,15 @@ int main(int argc, char** argv) {
     // ---- 2. Training --------------------------------------------------------------------------
     ctx.section("2. Training");
     const Reading before = read(model, test, test_size);
-    aib::AdamW opt(aib::tensors_of(model.parameters()), 1e-2, 0.9, 0.999, 1e-8, 0.0);
-    float first_loss = 0, last_loss = 0;
     const aib::Stopwatch watch;
-    for (int s = 0; s < steps; ++s) {
-      const Batch batch = random_batch(ctx.rng, batch_size);
-      opt.zero_grad();
-      const aib::Tensor loss = model.loss(batch.ids, batch.targets, batch_size);  // (1, 1)
-      loss.backward();
-      opt.step();
-      (s == 0 ? first_loss : last_loss) = loss.item();
-    }
+    const std::vector<double> losses = aib::toy::train_adamw(
+        model, steps, batch_size, [&] { return random_batch(ctx.rng, batch_size); });
     const double seconds = watch.seconds();
     const Reading after = read(model, test, test_size);
     fmt::print("{} AdamW steps on batches of {} sequences, in {}\n", steps, batch_size,
                aib::measured("{:.2f} s", seconds));
-    fmt::print("Loss {:.3f} -> {:.3f}  (guessing among 10 digits: {:.3f})\n\n", first_loss,
-               last_loss, std::log(10.0));
+    fmt::print("Loss {:.3f} -> {:.3f}  (guessing among 10 digits: {:.3f})\n\n", losses.front(),
+               steps > 1 ? losses.back() : 0.0, std::log(10.0));
     show::Table table({"on " + std::to_string(test_size) + " new sequences", "before", "after"});
     table.align(1, show::Align::right).align(2, show::Align::right);
     table.add_row({"right answers", fmt::format("{:.1f}%", before.accuracy),
@@ -157,7 +134,7 @@ int main(int argc, char** argv) {
           seq[0] < seq[at] - 3)
         break;
     }
-    Batch one;
+    SequenceBatch one;
     add_sequence(one, seq);
     std::vector<aib::Mat> attention;  // (T, T) for one sequence, one head
     aib::Mat logits;                  // (T, V)

@@ -16,6 +16,7 @@
 
 #include "aib/core/numeric.hpp"
 #include "aib/nn/attention.hpp"
+#include "aib/show/columns.hpp"
 #include "aib/show/table.hpp"
 #include "aib/show/terminal.hpp"
 #include "episode.hpp"
@@ -24,44 +25,6 @@
 namespace {
 
 using aib::Index;
-
-struct Named {
-  std::string name;
-  aib::Mat m;  // (rows, cols); every block printed together has the same number of rows
-};
-
-// Several matrices side by side under their names, rows labelled once on the left:
-//        X              W_q
-//   cat   1  0  1  0     1  0 …
-std::string side_by_side(const std::vector<Named>& blocks, const std::vector<std::string>& rows,
-                         int decimals) {
-  int label_width = 0;
-  for (const std::string& r : rows)
-    label_width = std::max(label_width, aib::show::display_width(r));
-  std::vector<int> cell(blocks.size(), 1);  // widest entry of each block
-  for (std::size_t b = 0; b < blocks.size(); ++b)
-    for (Index i = 0; i < blocks[b].m.size(); ++i)
-      cell[b] = std::max(
-          cell[b], static_cast<int>(aib::show::fixed(blocks[b].m.data()[i], decimals).size()));
-  const std::string gap = "    ";
-  std::string head = std::string(label_width, ' ');
-  for (std::size_t b = 0; b < blocks.size(); ++b) {
-    const int w = static_cast<int>(blocks[b].m.cols()) * (cell[b] + 1);
-    head += gap + aib::show::pad_right(" " + blocks[b].name, w);
-  }
-  while (!head.empty() && head.back() == ' ') head.pop_back();
-  std::string out = head + '\n';
-  for (Index i = 0; i < blocks.front().m.rows(); ++i) {
-    std::string line = aib::show::pad_right(rows[static_cast<std::size_t>(i)], label_width);
-    for (std::size_t b = 0; b < blocks.size(); ++b) {
-      line += gap;
-      for (Index j = 0; j < blocks[b].m.cols(); ++j)
-        line += ' ' + aib::show::pad_left(aib::show::fixed(blocks[b].m(i, j), decimals), cell[b]);
-    }
-    out += line + '\n';
-  }
-  return out;
-}
 
 // Entropy of each row of a probability matrix, in bits: −Σ p·log2 p (0·log 0 = 0). (N, K) -> (N)
 aib::VecD entropy_bits(const aib::MatD& p) {
@@ -80,10 +43,8 @@ aib::VecD entropy_bits(const aib::MatD& p) {
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   Index samples = 2000;
-  auto& cli = ep.cli();
-  cli.add_option("--samples", samples, "Random (q, k) pairs per width in the scaling experiment")
-      ->check(CLI::Range(10, 1000000))
-      ->capture_default_str();
+  ep.option("--samples", samples, "Random (q, k) pairs per width in the scaling experiment", 10,
+            1000000);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -112,12 +73,13 @@ int main(int argc, char** argv) {
     const aib::Mat Q = X * Wq, K = X * Wk, V = X * Wv;  // each (T, Dh)
     const Index d = Q.cols();
     fmt::print("T = {} tokens of width D = {}, and three weight matrices:\n\n", X.rows(), X.cols());
-    show::print(side_by_side({{"X", X}}, tokens, 0));
+    show::print(show::matrices_side_by_side({{"X", X}}, tokens, 0));
     fmt::print("\n");
-    show::print(side_by_side({{"W_q", Wq}, {"W_k", Wk}, {"W_v", Wv}}, {"", "", "", ""}, 0));
+    show::print(
+        show::matrices_side_by_side({{"W_q", Wq}, {"W_k", Wk}, {"W_v", Wv}}, {"", "", "", ""}, 0));
     fmt::print("\nQ = X·W_q (what each token looks for), K = X·W_k (what it offers),\n");
     fmt::print("V = X·W_v (what it passes on):\n\n");
-    show::print(side_by_side({{"Q", Q}, {"K", K}, {"V", V}}, tokens, 0));
+    show::print(show::matrices_side_by_side({{"Q", Q}, {"K", K}, {"V", V}}, tokens, 0));
 
     // ---- 2. Scores, scaling, softmax, output --------------------------------------------------
     ctx.section("2. Scores, scaling, softmax, output");
@@ -127,13 +89,14 @@ int main(int argc, char** argv) {
     const aib::Mat out = weights * V;                                   // (T, Dh)
     fmt::print("Row i, column j: how well query i matches key j. d = {}, so √d = {:.0f}.\n\n", d,
                std::sqrt(static_cast<double>(d)));
-    show::print(side_by_side({{"Q·Kᵀ", scores}, {"Q·Kᵀ/√d", scaled}}, tokens, 1));
+    show::print(show::matrices_side_by_side({{"Q·Kᵀ", scores}, {"Q·Kᵀ/√d", scaled}}, tokens, 1));
     fmt::print("\nSoftmax of each row: weights that are positive and sum to 1.\n\n");
     aib::Mat with_sums(3, 4);  // (T, T + 1): the weights and their row sum
     with_sums << weights, weights.rowwise().sum();
-    show::print(side_by_side({{"weights (to cat, sat, mat) and their sum", with_sums}}, tokens, 3));
+    show::print(show::matrices_side_by_side(
+        {{"weights (to cat, sat, mat) and their sum", with_sums}}, tokens, 3));
     fmt::print("\nOutput = weights·V: each row a blend of the value rows.\n\n");
-    show::print(side_by_side({{"output", out}}, tokens, 3));
+    show::print(show::matrices_side_by_side({{"output", out}}, tokens, 3));
 
     aib::Mat lib_weights;  // (T, T)
     aib::Mat lib_out;      // (T, Dh)

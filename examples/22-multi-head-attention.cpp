@@ -7,7 +7,6 @@
 // weights, drawn side by side and measured: the mean weight each head puts on the previous token
 // and on the first token. Last, the parameter count of H heads of width D/H, from the shapes.
 #include <algorithm>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,14 +15,17 @@
 #include "aib/autograd/optim.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/nn/gpt.hpp"
+#include "aib/show/columns.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "toy_tasks.hpp"
 
 namespace {
 
 using aib::Index;
+using aib::toy::SequenceBatch;
 
 constexpr Index kLetters = 4;                             // input tokens a, b, c, d
 constexpr Index kVocab = kLetters + kLetters * kLetters;  // V: letters, then one token per pair
@@ -36,13 +38,8 @@ std::string letter(Index tok) {
 
 // B sequences of T random letters, one after another; the target at position t ≥ 2 is the pair
 // token for (token t−1, token 0); positions 0 and 1 have no target (ignored by the loss).
-struct Batch {
-  std::vector<Index> ids;      // (B·T)
-  std::vector<Index> targets;  // (B·T), -100 = ignored
-};
-
-Batch random_batch(aib::Rng& rng, Index sequences) {
-  Batch batch;
+SequenceBatch random_batch(aib::Rng& rng, Index sequences) {
+  SequenceBatch batch;
   for (Index b = 0; b < sequences; ++b) {
     const std::size_t start = batch.ids.size();
     for (Index t = 0; t < kLength; ++t) {
@@ -54,18 +51,6 @@ Batch random_batch(aib::Rng& rng, Index sequences) {
   return batch;
 }
 
-aib::TransformerConfig config_with(Index heads) {
-  aib::TransformerConfig c;
-  c.name = std::to_string(heads) + " head" + (heads > 1 ? "s" : "");
-  c.vocab_size = kVocab;
-  c.context = kLength;
-  c.d_model = kWidth;
-  c.n_layers = 1;
-  c.n_heads = heads;
-  c.ffn_hidden = 4 * kWidth;
-  return c;
-}
-
 // A trained model, its accuracy on a test batch, and per head the mean weight its rows (t ≥ 2)
 // put on position t−1 and on position 0.
 struct Trained {
@@ -74,32 +59,25 @@ struct Trained {
   std::vector<double> on_prev, on_first;  // (H)
 };
 
-Trained train(Index heads, int steps, const Batch& test, Index test_size, aib::Rng& rng) {
-  Trained out{aib::Gpt(config_with(heads), rng), 0, 0, {}, {}};
-  aib::AdamW opt(aib::tensors_of(out.model.parameters()), 1e-2, 0.9, 0.999, 1e-8, 0.0);
+Trained train(Index heads, int steps, const SequenceBatch& test, Index test_size, aib::Rng& rng) {
+  Trained out{
+      aib::Gpt(aib::toy::one_layer_config(std::to_string(heads) + " head" + (heads > 1 ? "s" : ""),
+                                          kVocab, kLength, kWidth, heads),
+               rng),
+      0,
+      0,
+      {},
+      {}};
   const Index batch_size = 16;
   const aib::Stopwatch watch;
-  for (int s = 0; s < steps; ++s) {
-    const Batch batch = random_batch(rng, batch_size);
-    opt.zero_grad();
-    const aib::Tensor loss = out.model.loss(batch.ids, batch.targets, batch_size);  // (1, 1)
-    loss.backward();
-    opt.step();
-  }
+  aib::toy::train_adamw(out.model, steps, batch_size,
+                        [&] { return random_batch(rng, batch_size); });
   out.seconds = watch.seconds();
 
   aib::NoGrad no_grad;
   std::vector<aib::Mat> attention;  // layer 0: (B·H·T, T)
   const aib::Mat logits = out.model.forward(test.ids, test_size, &attention).value();  // (B·T, V)
-  Index right = 0, counted = 0;
-  for (Index i = 0; i < logits.rows(); ++i) {
-    if (test.targets[static_cast<std::size_t>(i)] < 0) continue;
-    Index guess = 0;
-    logits.row(i).maxCoeff(&guess);
-    right += guess == test.targets[static_cast<std::size_t>(i)] ? 1 : 0;
-    ++counted;
-  }
-  out.accuracy = 100.0 * static_cast<double>(right) / static_cast<double>(counted);
+  out.accuracy = aib::toy::accuracy(logits, test.targets);
   for (Index h = 0; h < heads; ++h) {
     double prev = 0, first = 0;
     for (Index b = 0; b < test_size; ++b)
@@ -115,22 +93,12 @@ Trained train(Index heads, int steps, const Batch& test, Index test_size, aib::R
   return out;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   int steps = 400;
-  auto& cli = ep.cli();
-  cli.add_option("--steps", steps, "AdamW steps of training for each model")
-      ->check(CLI::Range(1, 20000))
-      ->capture_default_str();
+  ep.option("--steps", steps, "AdamW steps of training for each model", 1, 20000);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -142,7 +110,7 @@ int main(int argc, char** argv) {
     fmt::print("        first letter, in that order: after 'c a d' comes \"dc\". {} pairs.\n",
                kLetters * kLetters);
     const Index test_size = 64;
-    const Batch test = random_batch(ctx.rng, test_size);
+    const SequenceBatch test = random_batch(ctx.rng, test_size);
 
     // ---- 2. One wide head vs two narrow heads -------------------------------------------------
     ctx.section("2. One head of width 32 vs two heads of width 16");
@@ -177,7 +145,7 @@ int main(int argc, char** argv) {
     // ---- 3. The two heads, side by side -------------------------------------------------------
     ctx.section("3. The two heads on one input, side by side");
     aib::Rng pick(ctx.seed + 1);
-    const Batch sample = random_batch(pick, 1);
+    const SequenceBatch sample = random_batch(pick, 1);
     std::vector<aib::Mat> attention;  // layer 0: (H·T, T)
     {
       aib::NoGrad no_grad;
@@ -190,17 +158,17 @@ int main(int argc, char** argv) {
     const aib::Mat right = attention[0].block(static_cast<Index>(b) * T, 0, T, T);  // (T, T)
     show::Style narrow = ctx.style;
     narrow.width = 38;
-    const std::vector<std::string> l =
-        lines_of(show::heatmap(left, labels, labels, narrow, 0.0, 1.0));
-    const std::vector<std::string> r =
-        lines_of(show::heatmap(right, labels, labels, narrow, 0.0, 1.0));
-    fmt::print("{}{}\n", show::pad_right(fmt::format("head {}: token t-1", a + 1), 40),
-               fmt::format("head {}: token 0", b + 1));
     const std::size_t grid = static_cast<std::size_t>(T) + 3;  // labels, frame, T rows, frame
-    for (std::size_t i = 0; i < grid && i < l.size() && i < r.size(); ++i)
-      fmt::print("{}{}\n", show::pad_right(l[i], 40), r[i]);
-    const std::vector<std::string> legend =
-        lines_of(show::heatmap(left, labels, labels, ctx.style, 0.0, 1.0));
+    const auto grid_of = [&](const aib::Mat& w) {
+      const std::vector<std::string> lines =
+          show::lines_of(show::heatmap(w, labels, labels, narrow, 0.0, 1.0));
+      return fmt::format("{}\n", fmt::join(lines.begin(), lines.begin() + grid, "\n"));
+    };
+    fmt::print("{}",
+               show::side_by_side(fmt::format("head {}: token t-1\n", a + 1) + grid_of(left),
+                                  fmt::format("head {}: token 0\n", b + 1) + grid_of(right), 40));
+    const std::vector<std::string> legend =  // the scale under a full-width heatmap
+        show::lines_of(show::heatmap(left, labels, labels, ctx.style, 0.0, 1.0));
     for (std::size_t i = grid; i < legend.size(); ++i) fmt::print("{}\n", legend[i]);
 
     // ---- 4. Same parameters, however many heads -----------------------------------------------

@@ -21,51 +21,17 @@
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/linear.hpp"
 #include "aib/nn/param_count.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "toy_tasks.hpp"
 
 namespace {
 
 using aib::Index;
-
-// 1234567 -> "1,234,567"
-std::string grouped(Index n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-// Rows of `m` in the order `perm`: (P·m)[i] = m[perm[i]].  (T, D) -> (T, D)
-aib::Mat permute_rows(const aib::Mat& m, const std::vector<Index>& perm) {
-  aib::Mat out(m.rows(), m.cols());
-  for (Index i = 0; i < m.rows(); ++i) out.row(i) = m.row(perm[static_cast<std::size_t>(i)]);
-  return out;
-}
-
-// A disc (class 0, radius < 0.55) inside a ring (class 1, radius 0.7 to 1), N points alternating.
-struct Points {
-  aib::Mat X;            // (N, 2)
-  std::vector<Index> y;  // (N) class of each point
-};
-Points disc_and_ring(Index n, aib::Rng& rng) {
-  constexpr double two_pi = 6.283185307179586;
-  Points p{aib::Mat(n, 2), {}};
-  for (Index i = 0; i < n; ++i) {
-    const Index label = i % 2;
-    const double r = label == 0 ? 0.55 * std::sqrt(rng.uniform_double())
-                                : std::sqrt(0.49 + 0.51 * rng.uniform_double());
-    const double angle = two_pi * rng.uniform_double();
-    p.X(i, 0) = static_cast<float>(r * std::cos(angle));
-    p.X(i, 1) = static_cast<float>(r * std::sin(angle));
-    p.y.push_back(label);
-  }
-  return p;
-}
+using aib::show::grouped;
 
 // A classifier on 2-D points: a forward pass (N, 2) -> (N, 2) logits and its parameters (the
 // layers' tensors are shared handles, so the copies captured in `forward` train with `params`).
@@ -76,7 +42,7 @@ struct Model {
 };
 
 // Share of points whose highest logit is their class.
-double accuracy(const Model& model, const Points& data) {
+double accuracy(const Model& model, const aib::toy::Points& data) {
   aib::NoGrad no_grad;
   const aib::Mat logits = model.forward(aib::Tensor(data.X)).value();  // (N, 2)
   Index correct = 0;
@@ -91,13 +57,8 @@ int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   int steps = 400;
   Index hidden = 16;
-  auto& cli = ep.cli();
-  cli.add_option("--steps", steps, "Adam steps for each classifier")
-      ->check(CLI::Range(1, 20000))
-      ->capture_default_str();
-  cli.add_option("--hidden", hidden, "Hidden width F of the classifiers' layers")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
+  ep.option("--steps", steps, "Adam steps for each classifier", 1, 20000);
+  ep.option("--hidden", hidden, "Hidden width F of the classifiers' layers", 1, 1024);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -114,10 +75,10 @@ int main(int argc, char** argv) {
     {
       aib::NoGrad no_grad;
       Y = ffn.forward(aib::Tensor(X)).value();
-      Y_perm = ffn.forward(aib::Tensor(permute_rows(X, perm))).value();
+      Y_perm = ffn.forward(aib::Tensor(aib::Mat(X(perm, Eigen::all)))).value();  // rows P·X
       Y_changed = ffn.forward(aib::Tensor(X_changed)).value();
     }
-    const double perm_diff = (Y_perm - permute_rows(Y, perm)).cwiseAbs().maxCoeff();
+    const double perm_diff = (Y_perm - Y(perm, Eigen::all)).cwiseAbs().maxCoeff();
     Index rows_moved = 0;
     for (Index t = 0; t < T; ++t) rows_moved += (Y_changed.row(t) != Y.row(t)) ? 1 : 0;
     std::vector<std::string> order;
@@ -157,8 +118,8 @@ int main(int argc, char** argv) {
     // ---- 3. A task a straight line cannot solve -----------------------------------------------
     ctx.section("3. A disc inside a ring: linear vs feed-forward");
     const Index n_train = 400, n_test = 400;
-    const Points train = disc_and_ring(n_train, ctx.rng);
-    const Points test = disc_and_ring(n_test, ctx.rng);
+    const aib::toy::Points train = aib::toy::disc_and_ring(n_train, ctx.rng);
+    const aib::toy::Points test = aib::toy::disc_and_ring(n_test, ctx.rng);
     std::vector<double> px, py;
     std::vector<int> group;
     for (Index i = 0; i < n_train; ++i) {

@@ -1,4 +1,5 @@
 // Episode 24 — Residual connections & layer norm: keeping deep networks trainable.
+// (Over 220 lines: the four wirings of one stack are the episode, and they stay side by side here.)
 //
 // Four stacks of the same 64 small blocks f(x) = Linear(GELU(Linear(x))), built from the same
 // seed: plain x = f(x), norm only x = LN(f(x)), residual only x = x + f(x), and the pre-norm
@@ -10,13 +11,9 @@
 // (aib/autograd/init.hpp) and aib::Adam (aib/autograd/optim.hpp).
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
-
-#if defined(__SSE2__) || defined(_M_X64)
-#include <xmmintrin.h>
-#endif
 
 #include <fmt/core.h>
 
@@ -29,6 +26,7 @@
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "lab.hpp"
 
 namespace {
 
@@ -118,65 +116,29 @@ double spread(const Mat& x) {  // x (B, D)
                    : 0.0;
 }
 
-// The depths shown: 1, L/8, L/4, L/2, 3L/4, L (1, 8, 16, 32, 48, 64 for L = 64), no repeats.
-std::vector<Index> depths_to_show(Index L) {
+// The marks that are at least `lowest`, each larger than the one before (no repeats).
+std::vector<Index> rising(std::initializer_list<Index> marks, Index lowest) {
   std::vector<Index> out;
-  for (const Index d : {Index{1}, L / 8, L / 4, L / 2, 3 * L / 4, L})
-    if (d >= 1 && (out.empty() || d > out.back())) out.push_back(d);
+  for (const Index m : marks)
+    if (m >= lowest && (out.empty() || m > out.back())) out.push_back(m);
   return out;
-}
-
-// The steps shown: 0, S/10, S/4, S/2, S (0, 10, 25, 50, 100 for S = 100), no repeats.
-std::vector<Index> steps_to_show(Index S) {
-  std::vector<Index> out;
-  for (const Index s : {Index{0}, S / 10, S / 4, S / 2, S})
-    if (out.empty() || s > out.back()) out.push_back(s);
-  return out;
-}
-
-// In the plain stack the gradient shrinks below float's normal range (about 1e-38). Subnormal
-// numbers make a CPU's arithmetic many times slower, so flush them to zero, as GPUs do.
-void flush_subnormals_to_zero() {
-#if defined(__SSE2__) || defined(_M_X64)
-  _mm_setcsr(_mm_getcsr() | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
-#elif defined(__aarch64__)
-  std::uint64_t fpcr = 0;
-  __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
-  __asm__ __volatile__("msr fpcr, %0" : : "r"(fpcr | (std::uint64_t{1} << 24)));  // FZ
-#endif
-}
-
-std::string sci(double v) {
-  return fmt::format("{:.1e}", v);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
-  Index layers = 64, width = 32, samples = 32, outputs = 8;
-  Index steps = 100;
+  Index layers = 64, width = 32, samples = 32, outputs = 8, steps = 100;
   double lr = 1e-3;
-  auto& cli = ep.cli();
-  cli.add_option("--layers", layers, "Blocks in each stack")
-      ->check(CLI::Range(2, 256))
-      ->capture_default_str();
-  cli.add_option("--width", width, "Width D of the stream and of each block")
-      ->check(CLI::Range(4, 128))
-      ->capture_default_str();
-  cli.add_option("--samples", samples, "Inputs in the (full) training batch")
-      ->check(CLI::Range(2, 1024))
-      ->capture_default_str();
-  cli.add_option("--steps", steps, "Adam steps for each stack")
-      ->check(CLI::Range(1, 5000))
-      ->capture_default_str();
-  cli.add_option("--lr", lr, "Adam's learning rate")
-      ->check(CLI::Range(1e-6, 1.0))
-      ->capture_default_str();
+  ep.option("--layers", layers, "Blocks in each stack", 2, 256);
+  ep.option("--width", width, "Width D of the stream and of each block", 4, 128);
+  ep.option("--samples", samples, "Inputs in the (full) training batch", 2, 1024);
+  ep.option("--steps", steps, "Adam steps for each stack", 1, 5000);
+  ep.option("--lr", lr, "Adam's learning rate", 1e-6, 1.0);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
-    flush_subnormals_to_zero();
+    aib::episode::flush_subnormals_to_zero();  // the plain stack's gradients underflow
     const Index D = width, B = samples, K = outputs;
 
     // The task: B random inputs and the outputs of a fixed random teacher, y = tanh(x·A)·C.
@@ -186,8 +148,7 @@ int main(int argc, char** argv) {
     const Mat C = aib::xavier_normal(D, K, ctx.rng);                          // (D, K)
     const Mat Y = (X * A).array().tanh().matrix() * C;                        // (B, K)
     const Tensor x(X), y(Y);
-    // The loss of the best constant guess (every output at its mean): what "learned nothing"
-    // scores.
+    // The loss of the best constant guess (each output's mean): what "learned nothing" scores.
     const aib::RowVecD y_mean = Y.cast<double>().colwise().mean();
     const double baseline = (Y.cast<double>().rowwise() - y_mean).squaredNorm() / Y.size();
 
@@ -196,11 +157,11 @@ int main(int argc, char** argv) {
     for (const Wiring& w : wirings) fmt::print("{:<19}{}\n", w.name, w.rule);
     fmt::print("Same starting weights (PyTorch's default init), same {} inputs.\n", B);
 
-    // ---- At initialization: one forward and one backward pass through each stack
-    // ------------------
+    // ---- At initialization: one forward and one backward pass through each stack ----------------
     const aib::Rng init = ctx.rng;  // every stack starts from the same draws
     std::vector<Stack> stacks;
-    const std::vector<Index> depths = depths_to_show(layers);
+    const std::vector<Index> depths =  // 1, 8, 16, 32, 48, 64 for L = 64
+        rising({1, layers / 8, layers / 4, layers / 2, 3 * layers / 4, layers}, 1);
     std::vector<std::string> header = {"after block"};
     for (const Index d : depths) header.push_back(std::to_string(d));
     show::Table signal(header), distinct(header);
@@ -217,7 +178,8 @@ int main(int argc, char** argv) {
         signal_row.push_back(show::fixed(rms(stream[l]), 2));
         distinct_row.push_back(show::fixed(spread(stream[l]), 2));
         // ‖∂L/∂W1‖ of block d: the push its first weight gets from the loss
-        grad_row.push_back(sci(stacks.back().blocks[l].up.weight.grad().cast<double>().norm()));
+        grad_row.push_back(
+            fmt::format("{:.1e}", stacks.back().blocks[l].up.weight.grad().cast<double>().norm()));
       }
       signal.add_row(signal_row);
       distinct.add_row(distinct_row);
@@ -237,12 +199,11 @@ int main(int argc, char** argv) {
     ctx.section("The gradient on its way down: ‖∂L/∂W1‖ of each block");
     show::print(grads.render(ctx.style));
 
-    // ---- Training: the same task, the same optimizer, for every stack
-    // ----------------------------
+    // ---- Training: the same task, the same optimizer, for every stack ---------------------------
     ctx.section("Training each stack with Adam (mean squared error)");
     fmt::print("Teacher: y = tanh(x·A)·C, {} outputs. Predicting the mean scores {:.4f}.\n\n", K,
                baseline);
-    const std::vector<Index> marks = steps_to_show(steps);
+    const std::vector<Index> marks = rising({0, steps / 10, steps / 4, steps / 2, steps}, 0);
     header = {"after step"};
     for (const Index s : marks) header.push_back(std::to_string(s));
     show::Table losses(header);

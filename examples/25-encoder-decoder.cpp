@@ -8,7 +8,6 @@
 // attention weights. Adam (aib/autograd/optim.hpp), cross-entropy (aib/autograd/losses.hpp).
 #include <cmath>
 #include <functional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -17,54 +16,17 @@
 #include "aib/autograd/optim.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/nn/transformer.hpp"
+#include "aib/show/columns.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "shape_tasks.hpp"
 
 namespace {
 
 using aib::Index;
-using Ids = std::vector<Index>;
-
-// Minibatch b of a shuffled order: the indices of its items.
-std::vector<std::size_t> batch_of(const std::vector<Index>& order, int b, int size) {
-  std::vector<std::size_t> out;
-  for (int i = 0; i < size; ++i)
-    out.push_back(
-        static_cast<std::size_t>(order[static_cast<std::size_t>((b * size + i)) % order.size()]));
-  return out;
-}
-
-// "a b c" letters or digits of a token string.
-std::string letters(const Ids& ids, char first) {
-  std::string s;
-  for (const Index t : ids) s += static_cast<char>(first + t);
-  return s;
-}
-
-// ■ where a weight is nonzero (the token may look there), · where attention gave it exactly 0.
-std::vector<std::string> grid(const aib::Mat& w) {
-  std::vector<std::string> rows;
-  for (Index i = 0; i < w.rows(); ++i) {
-    std::string row;
-    for (Index j = 0; j < w.cols(); ++j) row += w(i, j) > 0.f ? "■ " : "· ";
-    row.pop_back();  // the last cell's space
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-aib::StackConfig tiny(Index vocab, Index max_len, aib::Positions pos) {
-  aib::StackConfig c;
-  c.vocab_size = vocab;
-  c.d_model = 16;
-  c.n_heads = 2;
-  c.ffn_hidden = 32;
-  c.n_layers = 1;
-  c.max_len = max_len;
-  c.positions = pos;
-  return c;
-}
+using aib::toy::Ids;
+using aib::toy::letters;
 
 }  // namespace
 
@@ -74,19 +36,10 @@ int main(int argc, char** argv) {
   int s2s_steps = 500;
   int batch = 16;
   double lr = 0.01;
-  auto& cli = ep.cli();
-  cli.add_option("--steps", steps, "Adam steps for each model")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cli.add_option("--s2s-steps", s2s_steps, "Adam steps for the encoder-decoder")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cli.add_option("--batch", batch, "Sequences per step")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  cli.add_option("--lr", lr, "Adam learning rate")
-      ->check(CLI::Range(1e-5, 1.0))
-      ->capture_default_str();
+  ep.option("--steps", steps, "Adam steps for each model", 1, 100000);
+  ep.option("--s2s-steps", s2s_steps, "Adam steps for the encoder-decoder", 1, 100000);
+  ep.option("--batch", batch, "Sequences per step", 1, 1024);
+  ep.option("--lr", lr, "Adam learning rate", 1e-5, 1.0);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -97,21 +50,11 @@ int main(int argc, char** argv) {
     // ---- 1. Encoder: classify a whole sequence -------------------------------------------------
     ctx.section("1. Encoder: does a outnumber b?");
     const Index L1 = 9;
-    std::vector<Ids> train1, test1;
-    Ids y_train1, y_test1;
-    std::set<Ids> seen;
-    while (train1.size() < 400 || test1.size() < 200) {
-      Ids s;
-      Index balance = 0;  // #a − #b
-      for (Index t = 0; t < L1; ++t) {
-        s.push_back(rng.uniform_index(3));
-        balance += s.back() == 0 ? 1 : s.back() == 1 ? -1 : 0;
-      }
-      if (balance == 0 || !seen.insert(s).second) continue;  // no ties, no repeats
-      (train1.size() < 400 ? train1 : test1).push_back(s);
-      (y_train1.size() < 400 ? y_train1 : y_test1).push_back(balance > 0 ? 1 : 0);
-    }
-    const aib::EncoderClassifier clf(tiny(3, L1, aib::Positions::sinusoidal), 2, rng);
+    const aib::toy::Labelled task1 = aib::toy::majority_strings(L1, 400, 200, rng);
+    const std::vector<Ids>&train1 = task1.train, &test1 = task1.test;
+    const Ids &y_train1 = task1.y_train, &y_test1 = task1.y_test;
+    const aib::EncoderClassifier clf(aib::toy::tiny_stack(3, L1, aib::Positions::sinusoidal), 2,
+                                     rng);
     fmt::print(
         "Strings of {} letters a/b/c, label 1 if a outnumbers b, else 0:\n"
         "e.g. {} -> {}, {} -> {}; 400 to train, 200 held out.\n",
@@ -119,16 +62,13 @@ int main(int argc, char** argv) {
 
     // ---- 2. Decoder: predict the next token ----------------------------------------------------
     ctx.section("2. Decoder: continue a repeating motif");
-    std::vector<Ids> motifs;  // all 6³ three-letter motifs, shuffled: 150 to train, 66 held out
-    for (Index m = 0; m < 216; ++m) motifs.push_back({m / 36, (m / 6) % 6, m % 6});
+    // All 6³ three-letter motifs, shuffled: 150 to train, 66 held out.
+    const std::vector<Ids> motifs = aib::toy::all_motifs(6);
     const std::vector<Index> motif_order = rng.permutation(216);
-    const auto repeat = [&](std::size_t k) {
-      Ids s;
-      for (int r = 0; r < 3; ++r)
-        for (const Index t : motifs[static_cast<std::size_t>(motif_order[k])]) s.push_back(t);
-      return s;  // 9 tokens
+    const auto repeat = [&](std::size_t k) {  // 9 tokens: motif k of the order, three times
+      return aib::toy::repeated(motifs[static_cast<std::size_t>(motif_order[k])], 3);
     };
-    aib::StackConfig dc = tiny(6, 8, aib::Positions::learned);
+    aib::StackConfig dc = aib::toy::tiny_stack(6, 8, aib::Positions::learned);
     const aib::Decoder lm(dc, rng);
     fmt::print("Motifs of 3 letters a-f repeated 3 times, e.g. {}; 150 motifs to train,\n",
                letters(repeat(150), 'a'));
@@ -137,17 +77,10 @@ int main(int argc, char** argv) {
     // ---- 3. Encoder-decoder: reverse a string --------------------------------------------------
     ctx.section("3. Encoder-decoder: reverse a digit string");
     const Index bos = 10, eos = 11;
-    std::vector<Ids> train3, test3;
-    std::set<Ids> seen3;
-    while (train3.size() < 600 || test3.size() < 100) {
-      Ids s;
-      const Index len = 3 + rng.uniform_index(3);
-      for (Index t = 0; t < len; ++t) s.push_back(rng.uniform_index(10));
-      if (!seen3.insert(s).second) continue;
-      (train3.size() < 600 ? train3 : test3).push_back(s);
-    }
-    const aib::EncoderDecoder s2s(tiny(10, 5, aib::Positions::sinusoidal),
-                                  tiny(12, 7, aib::Positions::sinusoidal), rng);
+    const auto task3 = aib::toy::digit_strings(600, 100, rng);  // 3 to 5 digits
+    const std::vector<Ids>&train3 = task3.first, &test3 = task3.second;
+    const aib::EncoderDecoder s2s(aib::toy::tiny_stack(10, 5, aib::Positions::sinusoidal),
+                                  aib::toy::tiny_stack(12, 7, aib::Positions::sinusoidal), rng);
     fmt::print("Digit strings of 3 to 5 digits -> the same reversed, e.g. {} -> {};\n",
                letters(test3[0], '0'), letters(Ids(test3[0].rbegin(), test3[0].rend()), '0'));
     fmt::print("{} to train, {} held out, scored whole-string by greedy decoding.\n", train3.size(),
@@ -164,7 +97,7 @@ int main(int argc, char** argv) {
           aib::Stopwatch watch;
           for (int s = 0; s < n_steps; ++s) {
             opt.zero_grad();
-            const aib::Tensor loss = loss_of(batch_of(order, s, batch));  // (1, 1)
+            const aib::Tensor loss = loss_of(aib::toy::batch_of(order, s, batch));  // (1, 1)
             loss.backward();
             opt.step();
             last = loss.item();
@@ -228,16 +161,15 @@ int main(int argc, char** argv) {
     }
     Index right3 = 0;
     for (const Ids& s : test3) right3 += s2s.decode(s, bos, eos, 6) == Ids(s.rbegin(), s.rend());
-    const auto pct = [](Index a, Index b) { return fmt::format("{:.1f}%", 100.0 * a / b); };
-    results.add_row(
-        {"encoder", "a > b?", fmt::format("{}", aib::count_parameters(clf.parameters())),
-         fmt::format("{:.3f}", loss1), pct(right1, 200), aib::measured("{:.2f} s", t1)});
-    results.add_row(
-        {"decoder", "next letter", fmt::format("{}", aib::count_parameters(lm.parameters())),
-         fmt::format("{:.3f}", loss2), pct(right2, total2), aib::measured("{:.2f} s", t2)});
-    results.add_row(
-        {"enc-dec", "reverse", fmt::format("{}", aib::count_parameters(s2s.parameters())),
-         fmt::format("{:.3f}", loss3), pct(right3, 100), aib::measured("{:.2f} s", t3)});
+    const auto row = [&](const char* model, const char* task, const aib::Parameters& params,
+                         float loss, Index right, Index of, double seconds) {
+      results.add_row({model, task, std::to_string(aib::count_parameters(params)),
+                       fmt::format("{:.3f}", loss), fmt::format("{:.1f}%", 100.0 * right / of),
+                       aib::measured("{:.2f} s", seconds)});
+    };
+    row("encoder", "a > b?", clf.parameters(), loss1, right1, 200, t1);
+    row("decoder", "next letter", lm.parameters(), loss2, right2, total2, t2);
+    row("enc-dec", "reverse", s2s.parameters(), loss3, right3, 100, t3);
     ctx.section("Trained, then scored on held-out data");
     fmt::print(
         "Each: D = 16, 2 heads, 1 block; Adam on {} sequences a step, {} steps\n"
@@ -252,8 +184,7 @@ int main(int argc, char** argv) {
     fmt::print("\nenc-dec on {}: {}\n", letters(sample, '0'),
                letters(s2s.decode(sample, bos, eos, 6), '0'));
 
-    // ---- Who may look where
-    // ----------------------------------------------------------------------
+    // ---- Who may look where ---------------------------------------------------------------------
     ctx.section("Who may look where (■ nonzero attention weight, · exactly 0)");
     std::vector<std::vector<aib::Mat>> enc_w, dec_w, s2s_w;
     {
@@ -262,11 +193,13 @@ int main(int argc, char** argv) {
       lm.forward(Ids{0, 1, 2, 0, 1}, nullptr, {}, &dec_w);
       s2s.forward(Ids{1, 2, 3, 4}, Ids{bos, 4, 3, 2, 1}, &s2s_w);
     }
-    const std::vector<std::string> g1 = grid(enc_w[0][0]), g2 = grid(dec_w[0][0]),
-                                   g3 = grid(s2s_w[0][0]), g4 = grid(s2s_w[0][2]);
+    using aib::show::nonzero_pattern;
+    const std::vector<std::vector<std::string>> g = {
+        nonzero_pattern(enc_w[0][0]), nonzero_pattern(dec_w[0][0]), nonzero_pattern(s2s_w[0][0]),
+        nonzero_pattern(s2s_w[0][2])};
     fmt::print("{:<13}{:<13}{:<13}{}\n", "encoder", "decoder", "enc-dec self", "enc-dec cross");
     fmt::print("{:<13}{:<13}{:<13}{}\n", "5 x 5", "5 x 5", "5 x 5", "5 target x 4 source");
     for (std::size_t r = 0; r < 5; ++r)
-      fmt::print("{}    {}    {}    {}\n", g1[r], g2[r], g3[r], g4[r]);
+      fmt::print("{}    {}    {}    {}\n", g[0][r], g[1][r], g[2][r], g[3][r]);
   });
 }

@@ -16,7 +16,7 @@
 #include "aib/core/sampling.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/nn/gpt.hpp"
-#include "aib/show/plot.hpp"
+#include "aib/show/columns.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
@@ -35,12 +35,9 @@ void print_mask(const aib::Mat& w, const Ids& tokens) {  // w (T, T)
     return out;
   }();
   fmt::print("            sees: {}\n", fmt::join(labels, " "));
-  for (Index i = 0; i < w.rows(); ++i) {
-    std::vector<std::string> row;
-    for (Index j = 0; j < w.cols(); ++j) row.push_back(w(i, j) > 0.f ? "■" : "·");
-    fmt::print("  token {:2d} ({})   {}\n", i, labels[static_cast<std::size_t>(i)],
-               fmt::join(row, " "));
-  }
+  const std::vector<std::string> rows = aib::show::nonzero_pattern(w);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    fmt::print("  token {:2d} ({})   {}\n", i, labels[i], rows[i]);
 }
 
 // Share of sequences whose every answer token is the model's top choice when the whole correct
@@ -82,16 +79,9 @@ int main(int argc, char** argv) {
   int steps = 300;
   int batch = 32;
   double lr = 6e-3;
-  auto& cli = ep.cli();
-  cli.add_option("--steps", steps, "AdamW steps for each model")
-      ->check(CLI::Range(10, 100000))
-      ->capture_default_str();
-  cli.add_option("--batch", batch, "Sequences per step")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  cli.add_option("--lr", lr, "Peak AdamW learning rate")
-      ->check(CLI::Range(1e-5, 1.0))
-      ->capture_default_str();
+  ep.option("--steps", steps, "AdamW steps for each model", 10, 100000);
+  ep.option("--batch", batch, "Sequences per step", 1, 1024);
+  ep.option("--lr", lr, "Peak AdamW learning rate", 1e-5, 1.0);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -100,21 +90,13 @@ int main(int argc, char** argv) {
     const Index n = task.digits, T = 2 * n;
     const std::vector<Ids> held_out = task.hold_out(500, rng);
 
-    aib::TransformerConfig config;  // episode 19's sorter
-    config.name = "sorter";
-    config.vocab_size = aib::toy::SortTask::vocab;
-    config.context = task.length();
-    config.d_model = 32;
-    config.n_layers = 2;
-    config.n_heads = 4;
-    config.ffn_hidden = 4 * 32;
+    const aib::TransformerConfig config = aib::toy::sorter_config(task, 32, 2);  // episode 19's
     aib::Rng init = rng;  // both models start from the same weights
     aib::Gpt peeking(config, init);
     aib::Gpt masked(config, rng);
     peeking.causal = false;
 
-    // ---- 1. The mask
-    // -----------------------------------------------------------------------------
+    // ---- 1. The mask ----------------------------------------------------------------------------
     ctx.section("1. The causal mask, read off the model's attention");
     const Ids example(held_out[0].begin(), held_out[0].end() - 1);  // (T) a model input
     std::vector<aib::Mat> att;                                      // per layer (H·T, T)
@@ -138,29 +120,14 @@ int main(int argc, char** argv) {
         n - 1, T, n - 1, T, floor);
     std::vector<double> curve_peek, curve_mask;
     aib::Stopwatch watch;
-    for (aib::Gpt* model : {&peeking, &masked}) {
+    for (const aib::Gpt* model : {&peeking, &masked}) {
       aib::Rng data = rng;  // the same batches for both
-      aib::AdamW opt(aib::tensors_of(model->parameters()), lr, 0.9, 0.99, 1e-8, 0.01);
-      std::vector<double>& curve = model->causal ? curve_mask : curve_peek;
-      for (int s = 0; s < steps; ++s) {
-        Ids x, y;  // (B·T) each sequence's first 2n tokens, and the token after each
-        for (int b = 0; b < batch; ++b) {
-          const Ids seq = task.sample(data);
-          x.insert(x.end(), seq.begin(), seq.end() - 1);
-          y.insert(y.end(), seq.begin() + 1, seq.end());
-        }
-        opt.set_lr(aib::linear_warmup_cosine(s, steps / 10, steps, lr, lr / 10));
-        opt.zero_grad();
-        const aib::Tensor loss = model->loss(x, y, batch);  // (1, 1)
-        loss.backward();
-        aib::clip_grad_norm(opt.parameters(), 1.0);
-        opt.step();
-        curve.push_back(loss.item());
-      }
+      (model->causal ? curve_mask : curve_peek) =
+          aib::toy::train_sorter(*model, task, steps, batch, lr, /*answer_only=*/false, data);
     }
     const double train_seconds = watch.seconds();
     show::Table progress({"step", "loss, no mask", "loss, causal mask"});
-    for (int s : {0, steps / 10, steps / 4, steps / 2, 3 * steps / 4, steps - 1})
+    for (const int s : aib::toy::progress_steps(steps))
       progress.add_row({std::to_string(s),
                         fmt::format("{:.4f}", curve_peek[static_cast<std::size_t>(s)]),
                         fmt::format("{:.4f}", curve_mask[static_cast<std::size_t>(s)])});
@@ -168,8 +135,7 @@ int main(int argc, char** argv) {
     fmt::print("{} AdamW steps each, {} sequences a step ({} for both)\n", steps, batch,
                aib::measured("{:.2f} s", train_seconds));
 
-    // ---- 3. Generation
-    // ---------------------------------------------------------------------------
+    // ---- 3. Generation --------------------------------------------------------------------------
     ctx.section("3. Now generate: sort the held-out prompts");
     show::Table results({"model", "last loss", "future attention", "reading", "generating"});
     for (std::size_t c = 1; c < 5; ++c) results.align(c, show::Align::right);

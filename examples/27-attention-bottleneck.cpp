@@ -16,6 +16,8 @@
 #include "aib/core/timing.hpp"
 #include "aib/nn/param_count.hpp"
 #include "aib/nn/tiled_attention.hpp"
+#include "aib/show/columns.hpp"
+#include "aib/show/format.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
@@ -24,27 +26,8 @@
 namespace {
 
 using aib::Index;
-
-// 1234567 -> "1,234,567"
-std::string grouped(double n) {
-  std::string digits = fmt::format("{:.0f}", n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-// Bytes in binary units, at fixed precision: "256.0 KiB", "1.0 GiB".
-std::string bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  return fmt::format(u == 0 ? "{:.0f} {}" : "{:.1f} {}", b, units[u]);
-}
+using aib::show::binary_size;
+using aib::show::grouped;
 
 }  // namespace
 
@@ -52,16 +35,10 @@ int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   Index max_tokens = 4096, head_dim = 64;
   double context = 100000;
-  auto& cli = ep.cli();
-  cli.add_option("--max-tokens", max_tokens, "Longest sequence timed (doubling from 256)")
-      ->check(CLI::Range(Index(512), Index(65536)))
-      ->capture_default_str();
-  cli.add_option("--head-dim", head_dim, "Width Dh of the attention head")
-      ->check(CLI::Range(Index(1), Index(512)))
-      ->capture_default_str();
-  cli.add_option("--context", context, "Context length for the 7B model's costs")
-      ->check(CLI::Range(1.0, 1e8))
-      ->capture_default_str();
+  ep.option("--max-tokens", max_tokens, "Longest sequence timed (doubling from 256)", Index(512),
+            Index(65536));
+  ep.option("--head-dim", head_dim, "Width Dh of the attention head", Index(1), Index(512));
+  ep.option("--context", context, "Context length for the 7B model's costs", 1.0, 1e8);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -143,8 +120,8 @@ int main(int argc, char** argv) {
       // and the (T) logsumexp.
       const double tiled_bytes = 4.0 * double(bq * bk + 2 * bq * head_dim + 4 * bq + T);
       worst = std::max(worst, max_diff[i]);
-      side.add_row({grouped(double(T)), bytes(4.0 * double(T) * double(T)), bytes(tiled_bytes),
-                    aib::measured("{:.1f} ms", plain_s[i] * 1e3),
+      side.add_row({grouped(double(T)), binary_size(4.0 * double(T) * double(T)),
+                    binary_size(tiled_bytes), aib::measured("{:.1f} ms", plain_s[i] * 1e3),
                     aib::measured("{:.1f} ms", tiled_s[i] * 1e3),
                     max_diff[i] < 1e-5 ? "< 1e-5" : fmt::format("{:.1e}", max_diff[i])});
     }
@@ -163,7 +140,7 @@ int main(int argc, char** argv) {
     const double heads = double(m.n_heads) * double(m.n_layers);
     const double dh = double(m.d_model) / double(m.n_heads);
     fmt::print("Pairs per head per layer: {} = {:.1e}\n", grouped(pairs), pairs);
-    fmt::print("Its score matrix in float: {}\n", bytes(4 * pairs));
+    fmt::print("Its score matrix in float: {}\n", binary_size(4 * pairs));
     fmt::print("{} ({} layers x {} heads, Dh = {:.0f}): {:.0f} head-layers,\n", m.name, m.n_layers,
                m.n_heads, dh, heads);
     fmt::print("  {:.2e} pairs and {:.2e} FLOPs of Q·Kᵀ and P·V per forward pass\n", heads * pairs,
@@ -172,9 +149,9 @@ int main(int argc, char** argv) {
     const double kv = 2.0 * double(m.n_layers) * double(m.d_model) * context * 2.0;
     fmt::print("\nKV cache at fp16 = 2 (K and V) · {} layers · D = {} · {} tokens\n", m.n_layers,
                m.d_model, grouped(context));
-    fmt::print("  · 2 bytes = {} bytes = {}\n", grouped(kv), bytes(kv));
+    fmt::print("  · 2 bytes = {} bytes = {}\n", grouped(kv), binary_size(kv));
     fmt::print("The weights at fp16: {} parameters · 2 bytes = {}\n", grouped(params),
-               bytes(2 * params));
+               aib::show::gib(2 * params));  // as episode 07 prints them
     fmt::print("The cache for one {}-token conversation is {:.1f}x the model.\n", grouped(context),
                kv / (2 * params));
   });

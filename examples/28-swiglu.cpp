@@ -5,7 +5,8 @@
 // silu): each slope is the gradient that backward() sends through the op, not a formula typed
 // here. The blocks are aib::Mlp (ReLU or GELU, F = 4D) and aib::GatedFfn (SwiGLU, F from
 // aib::gated_hidden_width) from aib/nn/ffn.hpp, counted with aib::count_parameters and trained
-// with aib::Adam and aib::cosine_annealing (aib/autograd/optim.hpp) on aib::mse_loss.
+// with aib::Adam and aib::cosine_annealing (aib/autograd/optim.hpp) on aib::mse_loss, on the
+// random-teacher task of examples/common/regression.hpp.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -16,19 +17,19 @@
 #include <fmt/core.h>
 
 #include "aib/autograd/activations.hpp"
-#include "aib/autograd/losses.hpp"
-#include "aib/autograd/optim.hpp"
 #include "aib/nn/ffn.hpp"
-#include "aib/nn/module.hpp"
+#include "aib/show/columns.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "regression.hpp"
 
 namespace {
 
 using aib::Index;
 using aib::show::fixed;
+using aib::toy::Harness;
 
 // act(x) and act'(x) at each x: one (1, n) leaf through the op, then backward with ones. Each
 // output depends on its own input only, so the gradient arriving at x_i is act'(x_i).
@@ -46,106 +47,17 @@ std::pair<std::vector<double>, std::vector<double>> value_and_slope(aib::Activat
   return {value, d};
 }
 
-// The task: x ~ N(0, I) in D dimensions, target = tanh(x·A + c)·B, a fixed random teacher,
-// standardised per column so that a loss of 1 is what predicting the mean scores.
-struct Teacher {
-  aib::Mat A;               // (D, 2D)
-  aib::Mat c;               // (1, 2D)
-  aib::Mat B;               // (2D, D)
-  aib::RowVec mean, scale;  // (1, D)
-
-  Teacher(Index D, aib::Rng& rng)
-      : A(rng.normal_mat(D, 2 * D, 0.f, 1.5f / std::sqrt(static_cast<float>(D)))),
-        c(rng.normal_mat(1, 2 * D)),
-        B(rng.normal_mat(2 * D, D, 0.f, 1.f / std::sqrt(static_cast<float>(2 * D)))),
-        mean(aib::RowVec::Zero(D)),
-        scale(aib::RowVec::Ones(D)) {
-    const aib::Mat y = sample(4096, rng).second;  // (4096, D) before standardising
-    mean = y.colwise().mean();
-    scale = (y.rowwise() - mean).array().square().colwise().mean().sqrt().matrix();
-  }
-  std::pair<aib::Mat, aib::Mat> sample(Index n, aib::Rng& rng) const {  // (n, D), (n, D)
-    aib::Mat x = rng.normal_mat(n, A.rows());                           // (n, D)
-    aib::Mat z = x * A;                                                 // (n, 2D)
-    z.rowwise() += c.row(0);
-    const aib::Mat y = z.array().tanh().matrix() * B;  // (n, D)
-    return {x, ((y.rowwise() - mean).array().rowwise() / scale.array()).matrix()};
-  }
-};
-
-// A feed-forward block alone, or the way a Transformer uses it: inside a residual stream read by
-// a linear head, prediction = (x + ffn(x))·W_head. No block at all: prediction = x·W_head.
-template <class Block>
-struct Harness {
-  const Block* block;  // may be null
-  aib::Linear head;    // (D, D), no bias; only when `residual`
-  bool residual;
-  aib::Tensor forward(const aib::Tensor& x) const {  // (B, D) -> (B, D)
-    if (!residual) return block->forward(x);
-    return head.forward(block ? aib::add(x, block->forward(x)) : x);
-  }
-  aib::Parameters parameters() const {
-    aib::Parameters p = block ? block->parameters("ffn") : aib::Parameters{};
-    if (residual) aib::append(p, head.parameters("head"));
-    return p;
-  }
-};
-
-struct Setup {
-  int steps, batch;
-  double lr;
-};
-
-// Adam with a cosine schedule; step s reads rows [s·B, (s + 1)·B) of the training stream, so
-// every model sees the same fresh samples in the same order. Returns the held-out loss.
-template <class Model>
-double train(const Model& model, const aib::Mat& x_train, const aib::Mat& y_train,
-             const aib::Mat& x_test, const aib::Mat& y_test, const Setup& setup) {
-  aib::Adam opt(aib::tensors_of(model.parameters()), setup.lr);
-  for (int s = 0; s < setup.steps; ++s) {
-    const Index first = static_cast<Index>(s) * setup.batch;
-    const aib::Tensor x(x_train.middleRows(first, setup.batch));  // (B, D)
-    const aib::Tensor y(y_train.middleRows(first, setup.batch));  // (B, D)
-    opt.set_lr(aib::cosine_annealing(s, setup.steps, setup.lr));
-    opt.zero_grad();
-    aib::mse_loss(model.forward(x), y).backward();
-    opt.step();
-  }
-  aib::NoGrad no_grad;
-  return aib::mse_loss(model.forward(aib::Tensor(x_test)), aib::Tensor(y_test)).item();
-}
-
-struct Stats {
-  double mean = 0, sd = 0;
-};
-Stats stats(const std::vector<double>& v) {
-  Stats s;
-  for (const double x : v) s.mean += x / static_cast<double>(v.size());
-  for (const double x : v) s.sd += (x - s.mean) * (x - s.mean);
-  s.sd = v.size() > 1 ? std::sqrt(s.sd / static_cast<double>(v.size() - 1)) : 0.0;
-  return s;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   int seeds = 5;
-  Setup setup{400, 64, 3e-2};
+  aib::toy::Setup setup{400, 64, 3e-2};
   Index dim = 16;
-  auto& cli = ep.cli();
-  cli.add_option("--seeds", seeds, "Training runs per block (different initial weights)")
-      ->check(CLI::Range(1, 50))
-      ->capture_default_str();
-  cli.add_option("--steps", setup.steps, "Adam steps per run")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  cli.add_option("--dim", dim, "Model width D of the trained blocks")
-      ->check(CLI::Range(3, 256))
-      ->capture_default_str();
-  cli.add_option("--lr", setup.lr, "Peak learning rate (cosine decay to 0)")
-      ->check(CLI::Range(1e-5, 1.0))
-      ->capture_default_str();
+  ep.option("--seeds", seeds, "Training runs per block (different initial weights)", 1, 50);
+  ep.option("--steps", setup.steps, "Adam steps per run", 1, 100000);
+  ep.option("--dim", dim, "Model width D of the trained blocks", 3, 256);
+  ep.option("--lr", setup.lr, "Peak learning rate (cosine decay to 0)", 1e-5, 1.0);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -218,7 +130,7 @@ int main(int argc, char** argv) {
 
     // ---- Training -------------------------------------------------------------------------------
     ctx.section("Same budget, three feed-forward blocks");
-    const Teacher teacher(dim, ctx.rng);
+    const aib::toy::Teacher teacher(dim, ctx.rng);
     const auto [x_test, y_test] = teacher.sample(2048, ctx.rng);  // (2048, D), (2048, D)
     const Index f_mlp = 4 * dim, f_glu = aib::gated_hidden_width(dim);
     const std::vector<std::string> names = {"ReLU MLP", "GELU MLP", "SwiGLU"};
@@ -249,18 +161,19 @@ int main(int argc, char** argv) {
           if (k < 2) {
             const aib::Mlp mlp(dim, f_mlp, init, k == 0 ? Activation::relu : Activation::gelu);
             const Harness<aib::Mlp> model{&mlp, aib::Linear(dim, dim, init, false), residual};
-            loss = train(model, x_train, y_train, x_test, y_test, setup);
+            loss = aib::toy::train_regression(model, x_train, y_train, x_test, y_test, setup);
           } else {
             const aib::GatedFfn glu(dim, f_glu, init, Activation::silu);
             const Harness<aib::GatedFfn> model{&glu, aib::Linear(dim, dim, init, false), residual};
-            loss = train(model, x_train, y_train, x_test, y_test, setup);
+            loss = aib::toy::train_regression(model, x_train, y_train, x_test, y_test, setup);
           }
           (residual ? stream : alone)[k].push_back(loss);
         }
       }
       aib::Rng init(run_seed, 1);
       const Harness<aib::Mlp> head_only{nullptr, aib::Linear(dim, dim, init, false), true};
-      linear.push_back(train(head_only, x_train, y_train, x_test, y_test, setup));
+      linear.push_back(
+          aib::toy::train_regression(head_only, x_train, y_train, x_test, y_test, setup));
     }
 
     fmt::print(
@@ -284,17 +197,14 @@ int main(int argc, char** argv) {
     show::Table result({"block", "alone", "lowest in", "in residual stream", "lowest in"});
     result.align(1, show::Align::right).align(3, show::Align::right);
     for (std::size_t k = 0; k < 3; ++k) {
-      const Stats a = stats(alone[k]), r = stats(stream[k]);
-      result.add_row({names[k], fixed(a.mean, 3) + " ± " + fixed(a.sd, 3),
-                      fmt::format("{} of {}", wins_alone[k], seeds),
-                      fixed(r.mean, 3) + " ± " + fixed(r.sd, 3),
+      result.add_row({names[k], show::mean_pm_sd(alone[k], 3),
+                      fmt::format("{} of {}", wins_alone[k], seeds), show::mean_pm_sd(stream[k], 3),
                       fmt::format("{} of {}", wins_stream[k], seeds)});
     }
     show::print(result.render(ctx.style));
-    const Stats lin = stats(linear);
     fmt::print(
         "Residual stream: prediction = (x + block(x))·W, as inside a Transformer.\n"
-        "A linear map x·W alone, with no block, scores {} ± {}.\n",
-        fixed(lin.mean, 3), fixed(lin.sd, 3));
+        "A linear map x·W alone, with no block, scores {}.\n",
+        show::mean_pm_sd(linear, 3));
   });
 }

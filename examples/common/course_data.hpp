@@ -1,7 +1,8 @@
 // course_data.hpp — the labelled sentences of examples/data/course-sentences.txt.
 //
 // Format: `label<TAB>sentence` per line; '#' lines are comments, blank lines are skipped.
-// Episodes 01 and 02 embed the file; --corpus lets a student use a file of their own.
+// Episodes 01 and 02 embed the file; --corpus lets a student use a file of their own
+// (load_sentences picks one or the other).
 #pragma once
 
 #include <fstream>
@@ -48,6 +49,18 @@ inline std::string read_file(const std::string& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+// The sentences an episode trains on: those of `path`, or the embedded course file when `path`
+// is empty. `source` is the name to print.
+struct Corpus {
+  std::string source;
+  std::vector<Sentence> sentences;
+};
+inline Corpus load_sentences(const std::string& path, std::string_view embedded) {
+  if (path.empty())
+    return {"course-sentences.txt", parse_sentences(embedded, "course-sentences.txt")};
+  return {path, parse_sentences(read_file(path), path)};
 }
 
 }  // namespace aib::episode

@@ -5,7 +5,7 @@
 // narrative printed wrapped under the episode's title, then a "numbers" callback that prints
 // the live computation. Errors from the library end the program with a one-line message.
 //   aib::episode::Program ep(aib_embedded::episode_markdown);
-//   ep.cli().add_option("--order", order, "context length")->capture_default_str();
+//   ep.option("--order", order, "context length", 1, 10);  // or ep.cli() for any other flag
 //   return ep.run(argc, argv, [&](aib::episode::Context& ctx) { ... });
 #pragma once
 
@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "aib/core/check.hpp"
 #include "aib/core/random.hpp"
@@ -76,6 +76,14 @@ class Program {
   }
 
   CLI::App& cli() { return app_; }
+
+  // A flag whose value must lie in [lo, hi], its default shown by --help:
+  //   ep.option("--steps", steps, "Adam steps", 1, 5000);
+  template <class T, class Bound>
+  CLI::Option* option(const std::string& name, T& value, const std::string& help, Bound lo,
+                      Bound hi) {
+    return app_.add_option(name, value, help)->check(CLI::Range(lo, hi))->capture_default_str();
+  }
   const Info& info() const { return info_; }
 
   // Parse the command line, print the narrative and the numbers. Returns the exit code.
@@ -91,10 +99,10 @@ class Program {
     show::Style prose = ctx.style;
     prose.width = std::min(prose.width, 80);
     try {
-      if (!numbers_only_)
-        show::print(show::narrative(
-            fmt::format("Episode {:02d} · {} — {}", info_.number, info_.title, info_.summary),
-            info_.narrative, prose));
+      if (!numbers_only_) {
+        const std::string body = show::wrap(info_.narrative, prose.width);
+        show::print(title(prose) + (body.empty() ? "" : "\n") + body);
+      }
       if (!narrative_only_) numbers(ctx);
     } catch (const std::exception& e) {
       std::fflush(stdout);
@@ -105,6 +113,23 @@ class Program {
   }
 
  private:
+  // "Episode NN · title — summary" over a ═ rule. When that does not fit one line it breaks after
+  // the dash, so the summary stays whole (show::title_line wraps word by word, which left "AI"
+  // alone on the second line of episode 02).
+  std::string title(const show::Style& style) const {
+    const std::string head = fmt::format("Episode {:02d} · {} —", info_.number, info_.title);
+    const std::string whole = head + ' ' + info_.summary;
+    if (show::display_width(whole) <= style.width) return show::title_line(whole, style);
+    const std::string lines =
+        show::wrap(head, style.width) + show::wrap(info_.summary, style.width);
+    std::string out;
+    for (std::size_t start = 0, end; start < lines.size(); start = end + 1) {
+      end = lines.find('\n', start);  // wrap() ends every line with '\n'
+      out += show::bold(std::string_view(lines).substr(start, end - start), style) + '\n';
+    }
+    return out + show::dim(show::repeat("═", style.width), style) + '\n';
+  }
+
   Info info_;
   std::uint64_t seed_;
   bool numbers_only_ = false;
