@@ -12,12 +12,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <queue>
 #include <set>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +24,7 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 #include "aib/tokenizer/pretokenize.hpp"
 #include "aib/tokenizer/unicode.hpp"
 
@@ -75,15 +74,15 @@ inline bool base64_decode(std::string_view in, std::string& out) {
 }
 
 inline std::string base64_encode(std::string_view in) {
-  static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kDigits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   for (std::size_t i = 0; i < in.size(); i += 3) {
     const std::size_t n = std::min<std::size_t>(3, in.size() - i);
     std::uint32_t v = 0;
     for (std::size_t k = 0; k < 3; ++k)
       v = (v << 8) | (k < n ? static_cast<unsigned char>(in[i + k]) : 0u);
-    for (std::size_t k = 0; k < 4; ++k)
-      out += k <= n ? kDigits[(v >> (18 - 6 * k)) & 63] : '=';
+    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kDigits[(v >> (18 - 6 * k)) & 63] : '=';
   }
   return out;
 }
@@ -127,7 +126,8 @@ class RankTable {
     offsets_ = std::move(offsets);
     const std::size_t n = offsets_.size() - 1;
     rank_bits_ = 1;
-    while ((std::size_t{1} << rank_bits_) <= n) ++rank_bits_;  // kEmpty's rank field is never a rank
+    while ((std::size_t{1} << rank_bits_) <= n)
+      ++rank_bits_;  // kEmpty's rank field is never a rank
     if (rank_bits_ > 28) fail("Encoding: {} tokens is more than this table supports (2^28)", n);
     std::size_t size = 64;
     while (size < n * 2) size *= 2;
@@ -195,9 +195,9 @@ class RankTable {
     }
   }
 
-  std::vector<std::uint32_t> slots_;  // tag | rank, or kEmpty
-  std::string arena_;                    // token bytes in rank order
-  std::vector<std::uint32_t> offsets_;   // (n + 1): token r is arena_[offsets_[r], offsets_[r+1])
+  std::vector<std::uint32_t> slots_;    // tag | rank, or kEmpty
+  std::string arena_;                   // token bytes in rank order
+  std::vector<std::uint32_t> offsets_;  // (n + 1): token r is arena_[offsets_[r], offsets_[r+1])
   unsigned rank_bits_ = 1;
 };
 
@@ -211,7 +211,8 @@ class PieceCache {
   // The cached ids of the piece with hash h, or nullptr (then *n_ids is untouched).
   const Rank* find(std::string_view piece, std::uint64_t h, std::size_t* n_ids) const {
     const Entry& e = entries_[h & (kSlots - 1)];
-    if (e.n_bytes != piece.size() || e.n_ids == 0 || std::memcmp(e.bytes, piece.data(), piece.size()) != 0)
+    if (e.n_bytes != piece.size() || e.n_ids == 0 ||
+        std::memcmp(e.bytes, piece.data(), piece.size()) != 0)
       return nullptr;
     *n_ids = e.n_ids;
     return e.ids;
@@ -234,15 +235,6 @@ class PieceCache {
   std::vector<Entry> entries_ = std::vector<Entry>(kSlots);
 };
 
-inline std::string read_whole_file(const std::string& path, std::string_view where) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open '{}'", where, path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("{}: error reading '{}'", where, path));
-  return std::move(ss).str();
-}
-
 }  // namespace detail
 
 class Encoding {
@@ -260,27 +252,22 @@ class Encoding {
     enc.name_ = std::move(name);
     enc.pattern_ = pattern;
     std::vector<std::pair<Rank, std::string>> by_line;  // (rank, token bytes) per line
-    std::vector<std::size_t> line_of_entry;              // file line of each by_line entry
+    std::vector<std::size_t> line_of_entry;             // file line of each by_line entry
     std::string token;
-    std::size_t line_no = 0;
-    for (std::size_t pos = 0; pos < ranks_text.size();) {
-      std::size_t eol = ranks_text.find('\n', pos);
-      if (eol == std::string_view::npos) eol = ranks_text.size();
-      std::string_view line = ranks_text.substr(pos, eol - pos);
-      pos = eol + 1;
-      ++line_no;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    for_each_line(ranks_text, [&](std::string_view line, std::size_t line_no) {
       if (line.empty()) {
-        if (pos >= ranks_text.size()) break;  // the final newline
+        const auto at = static_cast<std::size_t>(line.data() - ranks_text.data());
+        if (ranks_text.find_first_not_of("\r\n", at) == std::string_view::npos)
+          return false;  // blank lines at the very end
         throw IoError(fmt::format("{}:{}: empty line in a rank file", source, line_no));
       }
       const std::size_t space = line.find(' ');
       if (space == std::string_view::npos || line.find(' ', space + 1) != std::string_view::npos)
-        throw IoError(fmt::format("{}:{}: expected '<base64 token> <rank>', got '{}'", source, line_no,
-                                  shorten(line)));
+        throw IoError(fmt::format("{}:{}: expected '<base64 token> <rank>', got '{}'", source,
+                                  line_no, aib::printable(line, 40)));
       if (!detail::base64_decode(line.substr(0, space), token))
         throw IoError(fmt::format("{}:{}: '{}' is not valid base64", source, line_no,
-                                  shorten(line.substr(0, space))));
+                                  aib::printable(line.substr(0, space), 40)));
       const std::string_view digits = line.substr(space + 1);
       std::uint64_t rank = 0;
       bool ok = !digits.empty() && digits.size() <= 10;
@@ -290,20 +277,23 @@ class Encoding {
       }
       if (!ok || rank >= kNone)
         throw IoError(fmt::format("{}:{}: rank '{}' is not a non-negative integer", source, line_no,
-                                  shorten(digits)));
+                                  aib::printable(digits, 40)));
       by_line.emplace_back(static_cast<Rank>(rank), token);
       line_of_entry.push_back(line_no);
-    }
+      return true;
+    });
     if (by_line.empty()) throw IoError(fmt::format("{}: the rank file has no tokens", source));
-    // Ranks must be exactly 0..n-1: ids index the token table, and a gap would be an id with no bytes.
+    // Ranks must be exactly 0..n-1: ids index the token table, and a gap would be an id with no
+    // bytes.
     const std::size_t n = by_line.size();
     std::vector<std::size_t> line_of(n, 0);  // file line of each rank
     for (std::size_t k = 0; k < n; ++k) {
       const Rank r = by_line[k].first;
       if (r >= n)
-        throw IoError(fmt::format("{}:{}: rank {} is too large: a file of {} tokens must use ranks "
-                                  "0..{}, each once (so some smaller rank is missing)",
-                                  source, line_of_entry[k], r, n, n - 1));
+        throw IoError(
+            fmt::format("{}:{}: rank {} is too large: a file of {} tokens must use ranks "
+                        "0..{}, each once (so some smaller rank is missing)",
+                        source, line_of_entry[k], r, n, n - 1));
       if (line_of[r] != 0)
         throw IoError(fmt::format("{}:{}: rank {} appears twice (first on line {})", source,
                                   line_of_entry[k], r, line_of[r]));
@@ -323,7 +313,7 @@ class Encoding {
     const Rank dup = enc.ranks_.build(std::move(arena), std::move(offsets), &first);
     if (dup != kNone)
       throw IoError(fmt::format("{}:{}: token {} appears twice (first on line {})", source,
-                                line_of[dup], printable(*bytes[dup]), line_of[first]));
+                                line_of[dup], quoted(*bytes[dup]), line_of[first]));
     enc.index_bytes();
     enc.set_special_tokens(std::move(specials));
     return enc;
@@ -340,13 +330,14 @@ class Encoding {
     std::vector<std::uint32_t> offsets(tokens.size() + 1, 0);
     for (std::size_t r = 0; r < tokens.size(); ++r) {
       arena.append(tokens[r]);
-      if (arena.size() > std::numeric_limits<std::uint32_t>::max()) fail("Encoding::from_tokens: more than 4 GB of tokens");
+      if (arena.size() > std::numeric_limits<std::uint32_t>::max())
+        fail("Encoding::from_tokens: more than 4 GB of tokens");
       offsets[r + 1] = static_cast<std::uint32_t>(arena.size());
     }
     Rank first = 0;
     const Rank dup = enc.ranks_.build(std::move(arena), std::move(offsets), &first);
     if (dup != kNone)
-      fail("Encoding::from_tokens: tokens {} and {} are both {}", first, dup, printable(tokens[dup]));
+      fail("Encoding::from_tokens: tokens {} and {} are both {}", first, dup, quoted(tokens[dup]));
     enc.index_bytes();
     enc.set_special_tokens(std::move(specials));
     return enc;
@@ -355,7 +346,7 @@ class Encoding {
   // Reads a .tiktoken file.
   static Encoding load(const std::string& path, SplitPattern pattern,
                        std::map<std::string, Rank> specials = {}, std::string name = "") {
-    const std::string text = detail::read_whole_file(path, "Encoding::load");
+    const std::string text = read_file(path, "Encoding::load");
     return from_tiktoken(text, pattern, std::move(specials), std::move(name), path);
   }
 
@@ -381,14 +372,15 @@ class Encoding {
         if (allowed.count(name) != 0) continue;
         const std::size_t at = text.find(name);
         if (at != std::string_view::npos)
-          fail("Encoding::encode: the text contains the special token '{}' at byte {}; allow it "
-               "(allowed special tokens) or encode it as plain text (Disallowed::text)",
-               name, at);
+          fail(
+              "Encoding::encode: the text contains the special token '{}' at byte {}; allow it "
+              "(allowed special tokens) or encode it as plain text (Disallowed::text)",
+              name, at);
       }
     std::vector<Rank> out;
     out.reserve(text.size() / 3);
     std::vector<const std::pair<const std::string, Rank>*> names;  // the allowed special tokens
-    std::vector<std::size_t> next;                                   // where each occurs next
+    std::vector<std::size_t> next;                                 // where each occurs next
     for (const std::string& name : allowed) {
       names.push_back(&*specials_.find(name));
       next.push_back(text.find(name));
@@ -401,14 +393,18 @@ class Encoding {
       std::size_t best = std::string_view::npos;
       const std::pair<const std::string, Rank>* which = nullptr;
       for (std::size_t k = 0; k < names.size(); ++k) {
-        if (next[k] != std::string_view::npos && next[k] < pos) next[k] = text.find(names[k]->first, pos);
+        if (next[k] != std::string_view::npos && next[k] < pos)
+          next[k] = text.find(names[k]->first, pos);
         const std::size_t at = next[k];
-        if (at < best || (at == best && at != std::string_view::npos && names[k]->first.size() > which->first.size())) {
+        if (at < best || (at == best && at != std::string_view::npos &&
+                          names[k]->first.size() > which->first.size())) {
           best = at;
           which = names[k];
         }
       }
-      encode_ordinary_into(text.substr(pos, best == std::string_view::npos ? std::string_view::npos : best - pos), out);
+      encode_ordinary_into(
+          text.substr(pos, best == std::string_view::npos ? std::string_view::npos : best - pos),
+          out);
       if (which == nullptr) break;
       out.push_back(which->second);
       pos = best + which->first.size();
@@ -423,8 +419,10 @@ class Encoding {
       out.push_back(whole);
       return;
     }
-    if (piece.size() <= kShortPiece) merge_plain(piece, out);
-    else merge_heap(piece, out);
+    if (piece.size() <= kShortPiece)
+      merge_plain(piece, out);
+    else
+      merge_heap(piece, out);
   }
 
   // ---- decoding --------------------------------------------------------------------------------
@@ -439,7 +437,9 @@ class Encoding {
 
   // Text: the bytes, with U+FFFD for each incomplete or invalid UTF-8 sequence (as tiktoken's
   // decode, which uses errors="replace").
-  std::string decode(const std::vector<Rank>& ids) const { return to_valid_utf8(decode_bytes(ids)); }
+  std::string decode(const std::vector<Rank>& ids) const {
+    return to_valid_utf8(decode_bytes(ids));
+  }
 
   // The bytes of one token id (ordinary or special).
   std::string_view token_bytes(Rank id) const {
@@ -474,7 +474,8 @@ class Encoding {
   }
   Rank special_id(const std::string& name) const {
     const auto it = specials_.find(name);
-    if (it == specials_.end()) fail("Encoding::special_id: {} has no special token '{}'", display_name(), name);
+    if (it == specials_.end())
+      fail("Encoding::special_id: {} has no special token '{}'", display_name(), name);
     return it->second;
   }
 
@@ -484,8 +485,8 @@ class Encoding {
     for (const auto& [name, id] : specials) {
       if (name.empty()) fail("Encoding: a special token has an empty name");
       if (id < n_ranks())
-        fail("Encoding: special token '{}' has id {}, which is an ordinary token's id (0..{})", name,
-             id, n_ranks() - 1);
+        fail("Encoding: special token '{}' has id {}, which is an ordinary token's id (0..{})",
+             name, id, n_ranks() - 1);
       if (!special_names_.emplace(id, name).second)
         fail("Encoding: special tokens '{}' and '{}' share id {}", special_names_[id], name, id);
     }
@@ -501,17 +502,9 @@ class Encoding {
  private:
   std::string display_name() const { return name_.empty() ? std::string("this encoding") : name_; }
 
-  static std::string shorten(std::string_view s) {
-    return s.size() > 40 ? std::string(s.substr(0, 40)) + "..." : std::string(s);
-  }
-  static std::string printable(std::string_view bytes) {
-    std::string out = "\"";
-    for (const char c : bytes) {
-      const auto u = static_cast<unsigned char>(c);
-      if (u >= 0x20 && u < 0x7F && c != '"' && c != '\\') out += c;
-      else out += fmt::format("\\x{:02x}", u);
-    }
-    return out + "\"";
+  // Token bytes in a message: in quotes, escaped as aib::printable does ("a\x01", "é").
+  static std::string quoted(std::string_view bytes) {
+    return fmt::format("\"{}\"", aib::printable(bytes));
   }
 
   void index_bytes() {
@@ -549,8 +542,10 @@ class Encoding {
         return;
       }
       const std::size_t before = out.size();
-      if (piece.size() <= kShortPiece) merge_plain(piece, out);
-      else merge_heap(piece, out);
+      if (piece.size() <= kShortPiece)
+        merge_plain(piece, out);
+      else
+        merge_heap(piece, out);
       cache.insert(piece, h, out.data() + before, out.size() - before);
     };
     split(text, pattern_, [&](std::string_view piece) {
@@ -560,8 +555,8 @@ class Encoding {
 
   std::string name_;
   SplitPattern pattern_ = SplitPattern::gpt2;
-  detail::RankTable ranks_;              // bytes <-> rank
-  Rank byte_rank_[256] = {};             // rank of each single byte, or kNone
+  detail::RankTable ranks_;               // bytes <-> rank
+  Rank byte_rank_[256] = {};              // rank of each single byte, or kNone
   std::map<std::string, Rank> specials_;  // name -> id
   std::map<Rank, std::string> special_names_;
 };
@@ -578,9 +573,10 @@ inline void Encoding::merge_plain(std::string_view piece, std::vector<Rank>& out
     out.push_back(byte_rank(piece[0]));
     return;
   }
-  if (n > kShortPiece) fail("Encoding::merge_plain: a piece of {} bytes; use merge_heap above {}", n, kShortPiece);
+  if (n > kShortPiece)
+    fail("Encoding::merge_plain: a piece of {} bytes; use merge_heap above {}", n, kShortPiece);
   std::uint32_t start[kShortPiece + 1];  // start[i]: first byte of part i; start[parts] = n
-  Rank rank[kShortPiece];                // rank[i]: rank of parts i, i+1 joined (kNone if no such token)
+  Rank rank[kShortPiece];  // rank[i]: rank of parts i, i+1 joined (kNone if no such token)
   for (std::size_t i = 0; i <= n; ++i) start[i] = static_cast<std::uint32_t>(i);
   std::size_t parts = n;
   const auto pair_rank = [&](std::size_t i) {  // parts i and i+1 joined
@@ -602,7 +598,8 @@ inline void Encoding::merge_plain(std::string_view piece, std::vector<Rank>& out
   }
   for (std::size_t i = 0; i < parts; ++i) {
     const std::size_t len = start[i + 1] - start[i];
-    out.push_back(len == 1 ? byte_rank(piece[start[i]]) : ranks_.find(piece.data() + start[i], len));
+    out.push_back(len == 1 ? byte_rank(piece[start[i]])
+                           : ranks_.find(piece.data() + start[i], len));
   }
 }
 
@@ -625,12 +622,15 @@ inline void Encoding::merge_heap(std::string_view piece, std::vector<Rank>& out)
     Rank rank;
     std::uint32_t start;  // byte offset of the left part = its index in parts (never moves)
     std::uint32_t version;
-    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : start > o.start; }
+    bool operator>(const Candidate& o) const {
+      return rank != o.rank ? rank > o.rank : start > o.start;
+    }
   };
   std::vector<Part> parts(n);
   for (std::size_t i = 0; i < n; ++i)
     parts[i] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + 1),
-                static_cast<std::int32_t>(i) - 1, i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1, 0};
+                static_cast<std::int32_t>(i) - 1, i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1,
+                0};
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
   const auto push_pair = [&](std::size_t i) {  // the pair (part i, its next)
     const Part& p = parts[i];
@@ -649,7 +649,8 @@ inline void Encoding::merge_heap(std::string_view piece, std::vector<Rank>& out)
     left.end = right.end;
     left.next = right.next;
     right.end = 0;  // marks a removed part
-    if (left.next >= 0) parts[static_cast<std::size_t>(left.next)].prev = static_cast<std::int32_t>(c.start);
+    if (left.next >= 0)
+      parts[static_cast<std::size_t>(left.next)].prev = static_cast<std::int32_t>(c.start);
     ++left.version;
     push_pair(c.start);
     if (left.prev >= 0) {
