@@ -72,6 +72,30 @@ TEST_CASE("encoding: merges take the lowest-ranked pair first, the leftmost on a
   CHECK(token_string(enc, enc.encode_ordinary("x ab")) == "[x][ ab]");
 }
 
+TEST_CASE("byte_pair_merge: lowest rank first, leftmost on a tie, over any rank lookup",
+          "[tokenizer][bpe]") {
+  const std::map<std::string, tk::Rank> ranks = {
+      {"ab", 256}, {"cd", 257}, {"abcd", 258}, {"bc", 259}};
+  const auto rank_of = [&](const char* p, std::size_t n) {
+    const auto it = ranks.find(std::string(p, n));
+    return it == ranks.end() ? tk::kNoRank : it->second;
+  };
+  const auto byte_rank = [](char c) { return tk::Rank{static_cast<unsigned char>(c)}; };
+  const auto both = [&](std::string_view piece) {
+    Ids plain, heap;
+    tk::byte_pair_merge(piece, rank_of, byte_rank, plain);
+    tk::byte_pair_merge_heap(piece, rank_of, byte_rank, heap);
+    CHECK(plain == heap);
+    return plain;
+  };
+  CHECK(both("abcd") == Ids{258});       // ab (256) first, then cd (257), then abcd (258)
+  CHECK(both("bcd") == Ids{'b', 257});   // cd (257) beats bc (259)
+  CHECK(both("abab") == Ids{256, 256});  // ab twice; "abab" is no token
+  CHECK(both("x") == Ids{'x'});
+  CHECK(both("").empty());
+  CHECK_THROWS_AS(both(std::string(tk::kMaxPlainPiece + 1, 'a')), aib::Error);  // plain refuses
+}
+
 TEST_CASE("encoding: the heap merge equals the plain merge on any piece", "[tokenizer][bpe]") {
   const tk::Encoding enc = toy();
   aib::Rng rng(3);
