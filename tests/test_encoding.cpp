@@ -28,16 +28,20 @@ namespace {
 std::string rank_text(const std::vector<std::string>& merged) {
   std::string out;
   tk::Rank r = 0;
-  for (int b = 0; b < 256; ++b) out += tk::detail::base64_encode(std::string(1, static_cast<char>(b))) + " " + std::to_string(r++) + "\n";
-  for (const std::string& t : merged) out += tk::detail::base64_encode(t) + " " + std::to_string(r++) + "\n";
+  for (int b = 0; b < 256; ++b)
+    out += tk::detail::base64_encode(std::string(1, static_cast<char>(b))) + " " +
+           std::to_string(r++) + "\n";
+  for (const std::string& t : merged)
+    out += tk::detail::base64_encode(t) + " " + std::to_string(r++) + "\n";
   return out;
 }
 
 // A small encoding with merges over a, b, c and spaces, so that pieces merge in several ways.
 tk::Encoding toy() {
-  return tk::Encoding::from_tiktoken(
-      rank_text({"aa", "ab", "bc", "aaa", "aab", "abc", "ca", "aaaa", " a", " ab", "bcbc", "cab", "aabc"}),
-      tk::SplitPattern::gpt2, {{"<|end|>", 300}, {"<|pad|>", 301}}, "toy");
+  return tk::Encoding::from_tiktoken(rank_text({"aa", "ab", "bc", "aaa", "aab", "abc", "ca", "aaaa",
+                                                " a", " ab", "bcbc", "cab", "aabc"}),
+                                     tk::SplitPattern::gpt2, {{"<|end|>", 300}, {"<|pad|>", 301}},
+                                     "toy");
 }
 
 std::string token_string(const tk::Encoding& enc, const Ids& ids) {
@@ -46,11 +50,14 @@ std::string token_string(const tk::Encoding& enc, const Ids& ids) {
   return s;
 }
 
-std::string encodings_dir() { return aib_test::shared_dir() + "/data/encodings"; }
+std::string encodings_dir() {
+  return aib_test::shared_dir() + "/data/encodings";
+}
 
 }  // namespace
 
-TEST_CASE("encoding: merges take the lowest-ranked pair first, the leftmost on a tie", "[tokenizer][bpe]") {
+TEST_CASE("encoding: merges take the lowest-ranked pair first, the leftmost on a tie",
+          "[tokenizer][bpe]") {
   const tk::Encoding enc = toy();
   CHECK(enc.n_ranks() == 269);
   CHECK(enc.n_vocab() == 302);
@@ -63,6 +70,30 @@ TEST_CASE("encoding: merges take the lowest-ranked pair first, the leftmost on a
   CHECK(token_string(enc, enc.encode_ordinary("cabcab")) == "[c][abc][ab]");
   CHECK(token_string(enc, enc.encode_ordinary("bcbcbc")) == "[bcbc][bc]");
   CHECK(token_string(enc, enc.encode_ordinary("x ab")) == "[x][ ab]");
+}
+
+TEST_CASE("byte_pair_merge: lowest rank first, leftmost on a tie, over any rank lookup",
+          "[tokenizer][bpe]") {
+  const std::map<std::string, tk::Rank> ranks = {
+      {"ab", 256}, {"cd", 257}, {"abcd", 258}, {"bc", 259}};
+  const auto rank_of = [&](const char* p, std::size_t n) {
+    const auto it = ranks.find(std::string(p, n));
+    return it == ranks.end() ? tk::kNoRank : it->second;
+  };
+  const auto byte_rank = [](char c) { return tk::Rank{static_cast<unsigned char>(c)}; };
+  const auto both = [&](std::string_view piece) {
+    Ids plain, heap;
+    tk::byte_pair_merge(piece, rank_of, byte_rank, plain);
+    tk::byte_pair_merge_heap(piece, rank_of, byte_rank, heap);
+    CHECK(plain == heap);
+    return plain;
+  };
+  CHECK(both("abcd") == Ids{258});       // ab (256) first, then cd (257), then abcd (258)
+  CHECK(both("bcd") == Ids{'b', 257});   // cd (257) beats bc (259)
+  CHECK(both("abab") == Ids{256, 256});  // ab twice; "abab" is no token
+  CHECK(both("x") == Ids{'x'});
+  CHECK(both("").empty());
+  CHECK_THROWS_AS(both(std::string(tk::kMaxPlainPiece + 1, 'a')), aib::Error);  // plain refuses
 }
 
 TEST_CASE("encoding: the heap merge equals the plain merge on any piece", "[tokenizer][bpe]") {
@@ -85,7 +116,9 @@ TEST_CASE("encoding: decode(encode(x)) == x for any bytes", "[tokenizer][bpe]") 
   aib::Rng rng(11);
   for (int trial = 0; trial < 500; ++trial) {
     std::string s(rng.uniform_int(200), '\0');
-    for (char& c : s) c = static_cast<char>(rng.uniform_int(3) == 0 ? rng.uniform_int(256) : "ab c\n'"[rng.uniform_int(6)]);
+    for (char& c : s)
+      c = static_cast<char>(rng.uniform_int(3) == 0 ? rng.uniform_int(256)
+                                                    : "ab c\n'"[rng.uniform_int(6)]);
     CHECK(enc.decode_bytes(enc.encode_ordinary(s)) == s);
   }
   CHECK(enc.encode_ordinary("").empty());
@@ -122,9 +155,11 @@ TEST_CASE("encoding: special-token text is refused unless allowed", "[tokenizer]
   CHECK(enc.decode_bytes(plain) == text);
   CHECK(std::find(plain.begin(), plain.end(), 300u) == plain.end());
   // Allowing one special token does not allow the other.
-  CHECK_THAT(message_of([&] { enc.encode("<|end|><|pad|>", {"<|end|>"}); }), Catch::Contains("'<|pad|>'"));
+  CHECK_THAT(message_of([&] { enc.encode("<|end|><|pad|>", {"<|end|>"}); }),
+             Catch::Contains("'<|pad|>'"));
   CHECK(enc.encode("<|end|><|pad|>", enc.special_names()) == Ids{300, 301});
-  CHECK_THAT(message_of([&] { enc.encode("x", {"<|nope|>"}); }), Catch::Contains("'<|nope|>' is not a special token"));
+  CHECK_THAT(message_of([&] { enc.encode("x", {"<|nope|>"}); }),
+             Catch::Contains("'<|nope|>' is not a special token"));
   // Many special tokens in a long text, one allowed name absent: each name's next occurrence is
   // searched once, not again after every token found (that was quadratic: minutes for 1 MB).
   std::string many;
@@ -137,15 +172,21 @@ TEST_CASE("encoding: special-token text is refused unless allowed", "[tokenizer]
 
 TEST_CASE("encoding: malformed rank files name the line", "[tokenizer][bpe][errors]") {
   const auto error = [](const std::string& text) {
-    return message_of([&] { tk::Encoding::from_tiktoken(text, tk::SplitPattern::gpt2, {}, "", "bad.tiktoken"); });
+    return message_of(
+        [&] { tk::Encoding::from_tiktoken(text, tk::SplitPattern::gpt2, {}, "", "bad.tiktoken"); });
   };
   CHECK_THAT(error(""), Catch::Contains("bad.tiktoken: the rank file has no tokens"));
-  CHECK_THAT(error("YQ== 0\nYg== 1\n!!!! 2\n"), Catch::Contains("bad.tiktoken:3: '!!!!' is not valid base64"));
-  CHECK_THAT(error("YQ== 0\nYg=\n"), Catch::Contains("bad.tiktoken:2: expected '<base64 token> <rank>'"));
-  CHECK_THAT(error("YQ== 0\nYQ== 1\n"), Catch::Contains("bad.tiktoken:2: token \"a\" appears twice (first on line 1)"));
-  CHECK_THAT(error("YQ== 0\nYg== 0\n"), Catch::Contains("bad.tiktoken:2: rank 0 appears twice (first on line 1)"));
+  CHECK_THAT(error("YQ== 0\nYg== 1\n!!!! 2\n"),
+             Catch::Contains("bad.tiktoken:3: '!!!!' is not valid base64"));
+  CHECK_THAT(error("YQ== 0\nYg=\n"),
+             Catch::Contains("bad.tiktoken:2: expected '<base64 token> <rank>'"));
+  CHECK_THAT(error("YQ== 0\nYQ== 1\n"),
+             Catch::Contains("bad.tiktoken:2: token \"a\" appears twice (first on line 1)"));
+  CHECK_THAT(error("YQ== 0\nYg== 0\n"),
+             Catch::Contains("bad.tiktoken:2: rank 0 appears twice (first on line 1)"));
   CHECK_THAT(error("YQ== 0\nYg== 2\n"), Catch::Contains("bad.tiktoken:2: rank 2 is too large"));
-  CHECK_THAT(error("YQ== 0\nYg== x\n"), Catch::Contains("bad.tiktoken:2: rank 'x' is not a non-negative integer"));
+  CHECK_THAT(error("YQ== 0\nYg== x\n"),
+             Catch::Contains("bad.tiktoken:2: rank 'x' is not a non-negative integer"));
   CHECK_THAT(error("YQ== 0\nYg== -1\n"), Catch::Contains("bad.tiktoken:2:"));
   CHECK_THAT(error("YQ== 0\n\nYg== 1\n"), Catch::Contains("bad.tiktoken:2: empty line"));
   CHECK_THAT(error("YQ 0\n"), Catch::Contains("bad.tiktoken:1: 'YQ' is not valid base64"));
@@ -153,20 +194,27 @@ TEST_CASE("encoding: malformed rank files name the line", "[tokenizer][bpe][erro
   // Without the newline at the end, and with Windows line ends, a file still loads.
   CHECK(tk::Encoding::from_tiktoken("YQ== 0\r\nYg== 1", tk::SplitPattern::gpt2, {}).n_ranks() == 2);
   // Special ids must not collide with ordinary ones.
-  CHECK_THAT(message_of([] { tk::Encoding::from_tiktoken("YQ== 0\n", tk::SplitPattern::gpt2, {{"<|x|>", 0}}); }),
+  CHECK_THAT(message_of([] {
+               tk::Encoding::from_tiktoken("YQ== 0\n", tk::SplitPattern::gpt2, {{"<|x|>", 0}});
+             }),
              Catch::Contains("special token '<|x|>' has id 0"));
   // A vocabulary without every single byte encodes what it can and names the byte it cannot.
-  const tk::Encoding ab = tk::Encoding::from_tiktoken("YQ== 0\nYg== 1\n", tk::SplitPattern::gpt2, {});
+  const tk::Encoding ab =
+      tk::Encoding::from_tiktoken("YQ== 0\nYg== 1\n", tk::SplitPattern::gpt2, {});
   CHECK(ab.encode_ordinary("ab") == Ids{0, 1});
-  CHECK_THAT(message_of([&] { ab.encode_ordinary("abc"); }), Catch::Contains("byte 0x63 has no token"));
-  CHECK_THAT(message_of([] { tk::Encoding::load("/no/such/file.tiktoken", tk::SplitPattern::gpt2); }),
-             Catch::Contains("cannot open '/no/such/file.tiktoken'"));
+  CHECK_THAT(message_of([&] { ab.encode_ordinary("abc"); }),
+             Catch::Contains("byte 0x63 has no token"));
+  CHECK_THAT(
+      message_of([] { tk::Encoding::load("/no/such/file.tiktoken", tk::SplitPattern::gpt2); }),
+      Catch::Contains("Encoding::load: '/no/such/file.tiktoken': cannot open: No such file"));
 }
 
-TEST_CASE("encoding: save and load round-trip ranks, pattern and special tokens", "[tokenizer][bpe]") {
-  const tk::Encoding enc = tk::Encoding::from_tiktoken(rank_text({"ab", "abab"}), tk::SplitPattern::cl100k,
-                                                       {{"<|end|>", 1000}}, "mine");
-  const std::string prefix = (std::filesystem::temp_directory_path() / "aib_test_encoding_mine").string();
+TEST_CASE("encoding: save and load round-trip ranks, pattern and special tokens",
+          "[tokenizer][bpe]") {
+  const tk::Encoding enc = tk::Encoding::from_tiktoken(
+      rank_text({"ab", "abab"}), tk::SplitPattern::cl100k, {{"<|end|>", 1000}}, "mine");
+  const std::string prefix =
+      (std::filesystem::temp_directory_path() / "aib_test_encoding_mine").string();
   tk::save_encoding(enc, prefix);
   const tk::Encoding back = tk::load_encoding(prefix + ".tiktoken");
   CHECK(back.name() == "aib_test_encoding_mine");
@@ -182,15 +230,19 @@ TEST_CASE("encoding: save and load round-trip ranks, pattern and special tokens"
 TEST_CASE("tiktoken: finding the rank files says where to look", "[tokenizer][tiktoken]") {
   CHECK_THAT(message_of([] { tk::load_encoding("cl100k_base", "/no/such/dir"); }),
              Catch::Contains("'/no/such/dir/cl100k_base.tiktoken' does not exist"));
-  CHECK_THAT(message_of([] { tk::load_encoding("p50k_typo"); }),
-             Catch::Contains("'p50k_typo' is neither gpt2, cl100k_base, o200k_base nor an existing .tiktoken file"));
+  CHECK_THAT(
+      message_of([] { tk::load_encoding("p50k_typo"); }),
+      Catch::Contains(
+          "'p50k_typo' is neither gpt2, cl100k_base, o200k_base nor an existing .tiktoken file"));
 }
 
-TEST_CASE("tiktoken: the real encodings give tiktoken's ids for every recorded case", "[tokenizer][tiktoken]") {
+TEST_CASE("tiktoken: the real encodings give tiktoken's ids for every recorded case",
+          "[tokenizer][tiktoken]") {
   const std::string cases_path = aib_test::shared_path("data/tokenizer/tiktoken_cases.jsonl");
   if (cases_path.empty()) return;
   std::map<std::string, tk::Encoding> enc;
-  for (const char* name : {"gpt2", "cl100k_base", "o200k_base"}) enc[name] = tk::load_encoding(name, encodings_dir());
+  for (const char* name : {"gpt2", "cl100k_base", "o200k_base"})
+    enc[name] = tk::load_encoding(name, encodings_dir());
   CHECK(enc["gpt2"].n_vocab() == 50257);
   CHECK(enc["cl100k_base"].n_vocab() == 100277);
   CHECK(enc["o200k_base"].n_vocab() == 200019);
@@ -227,7 +279,8 @@ TEST_CASE("tiktoken: quick vectors, special tokens and repetitive input", "[toke
   for (const std::string unit : {"^", "0", "a", "'s", " ", "\n"}) {
     std::string s;
     for (int i = 0; i < 10000; ++i) s += unit;
-    for (const tk::Encoding* e : {&gpt2, &cl100k}) CHECK(e->decode_bytes(e->encode_ordinary(s)) == s);
+    for (const tk::Encoding* e : {&gpt2, &cl100k})
+      CHECK(e->decode_bytes(e->encode_ordinary(s)) == s);
   }
   const std::string mb(1 << 20, 'a');
   CHECK(cl100k.decode_bytes(cl100k.encode_ordinary(mb)) == mb);

@@ -248,7 +248,7 @@ TEST_CASE("malformed .vocab text throws aib::Error naming the file and line") {
              Contains("has 2 byte pieces") && Contains("needs all 256"));
   CHECK_THROWS_AS(SentencePieceBpe::from_vocab_text("x"), aib::IoError);
   CHECK_THAT(message_of([] { SentencePieceBpe::load("/nonexistent/dir/m.vocab"); }),
-             Contains("SentencePieceBpe::load: cannot open '/nonexistent/dir/m.vocab'"));
+             Contains("SentencePieceBpe::load: '/nonexistent/dir/m.vocab': cannot open: No such"));
   // Accepted: CRLF line ends, no final newline, decimal and exponent scores, a tab inside a piece.
   const SentencePieceBpe ok =
       SentencePieceBpe::from_vocab_text("<unk>\t0\r\na\t-1.5\r\nb\t-2e1\nx\ty\t3", "ok.vocab");

@@ -68,7 +68,7 @@ class ScopedEnv {
 // ---- terminal.hpp
 // --------------------------------------------------------------------------------
 
-TEST_CASE("display_width counts code points and skips ANSI escapes") {
+TEST_CASE("display_width counts terminal columns and skips ANSI escapes") {
   using aib::show::display_width;
   CHECK(display_width("") == 0);
   CHECK(display_width("abc") == 3);
@@ -91,6 +91,57 @@ TEST_CASE("pad and ellipsize work in columns, not bytes") {
   CHECK(ellipsize("\x1b[1mabcdef\x1b[0m", 3) == "\x1b[1mab…\x1b[0m");  // colour switched off again
   CHECK(repeat("─", 3) == "───");
   CHECK(repeat("x", -2).empty());
+}
+
+TEST_CASE("display_width: wide CJK and emoji take two columns, combining marks none") {
+  using aib::show::char_width;
+  using aib::show::display_width;
+  CHECK(display_width("日本語") == 6);                    // CJK ideographs (East Asian Width W)
+  CHECK(display_width("한국어") == 6);                    // Hangul syllables
+  CHECK(display_width("ＡＢ") == 4);                      // fullwidth Latin (F)
+  CHECK(display_width("ｶﾀｶﾅ") == 4);                      // halfwidth katakana: one column each
+  CHECK(display_width("👍🎉") == 4);                        // emoji presentation
+  CHECK(display_width("e\xCC\x81") == 1);                 // e + U+0301 combining acute accent
+  CHECK(display_width("\xE1\x84\x80\xE1\x85\xA1") == 2);  // Hangul jamo L + medial vowel V
+  CHECK(display_width("👩\u200D💻") == 4);                  // zero-width joiner: 0 (no clusters)
+  CHECK(display_width("❤\xEF\xB8\x8F") == 1);             // variation selector 16: 0
+  CHECK(display_width("\x1b[1m中\x1b[0mx") == 3);         // escapes skipped around wide text
+  CHECK(char_width(U'a') == 1);
+  CHECK(char_width(0x4E2D) == 2);
+  CHECK(char_width(0x0301) == 0);
+  CHECK(char_width(0x200D) == 0);
+  CHECK(char_width(0x00AD) == 1);    // soft hyphen is shown
+  CHECK(char_width(0x2026) == 1);    // "…" (East Asian Ambiguous: narrow here)
+  CHECK(char_width(0x20000) == 2);   // CJK extension B
+  CHECK(char_width(0x3FFFD) == 2);   // unassigned in plane 3: wide by default
+  CHECK(char_width(0x10FFFF) == 1);  // the last code point
+}
+
+TEST_CASE("display_width: every invalid byte is one column, as aib/core/utf8.hpp splits it") {
+  using aib::show::display_width;
+  CHECK(display_width("\x80") == 1);              // stray continuation byte
+  CHECK(display_width("a\xE4\xB8") == 3);         // truncated '中': two invalid bytes
+  CHECK(display_width("\xC0\xAF") == 2);          // overlong '/'
+  CHECK(display_width("\xFF\xE4\xB8\xAD") == 3);  // one invalid byte, then '中'
+  CHECK(aib::show::ellipsize("\x80\x80\x80\x80", 3) == "\x80\x80…");
+}
+
+TEST_CASE("pad and ellipsize count wide characters as two columns") {
+  using namespace aib::show;
+  CHECK(pad_right("中文", 6) == "中文  ");
+  CHECK(pad_left("👍", 3) == " 👍");
+  CHECK(ellipsize("中文字符", 8) == "中文字符");
+  CHECK(ellipsize("中文字符", 7) == "中文字…");
+  CHECK(ellipsize("中文字符", 6) == "中文…");  // a wide character never half-fits
+  CHECK(display_width(ellipsize("中文字符", 6)) == 5);
+  CHECK(ellipsize("cafe\xCC\x81s!", 5) == "cafe\xCC\x81…");  // the accent stays on its letter
+  aib::show::Table t({"word", "n"});
+  t.add_row({"中文", "2"}).add_row({"abc", "3"});
+  CHECK(t.render() ==
+        "word  n\n"
+        "────  ─\n"
+        "中文  2\n"
+        "abc   3\n");
 }
 
 TEST_CASE("ANSI helpers return plain text without colour and escapes with it") {

@@ -9,17 +9,12 @@
 #pragma once
 
 #include <algorithm>
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -27,6 +22,7 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 #include "aib/core/types.hpp"
 
 namespace aib {
@@ -123,26 +119,6 @@ inline constexpr std::size_t npy_align = 64;          // numpy's ARRAY_ALIGN
 inline constexpr std::size_t npy_max_ndim = 64;       // numpy 2's NPY_MAXDIMS (numpy 1: 32)
 inline constexpr std::size_t npy_growth_digits = 21;  // numpy's GROWTH_AXIS_MAX_DIGITS
 
-// Every .npy failure: IoError("<where>: '<file>': <what>").
-[[noreturn]] inline void npy_fail(std::string_view where, std::string_view file,
-                                  std::string_view what) {
-  throw IoError(fmt::format("{}: '{}': {}", where, file, what));
-}
-
-// Printable text of untrusted bytes: "\xNN" escapes, cut after `max` bytes.
-inline std::string npy_escape(std::string_view s, std::size_t max = 40) {
-  std::string out;
-  for (std::size_t k = 0; k < s.size() && k < max; ++k) {
-    const auto c = static_cast<unsigned char>(s[k]);
-    if (c >= 0x20 && c < 0x7f && c != '\\')
-      out += static_cast<char>(c);
-    else
-      out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
-  }
-  if (s.size() > max) out += "...";
-  return out;
-}
-
 // "'x'" for a printable byte, "'\n'" or "byte 0xNN" otherwise.
 inline std::string npy_show_byte(unsigned char c) {
   if (c == '\n') return "'\\n'";
@@ -150,38 +126,13 @@ inline std::string npy_show_byte(unsigned char c) {
   return fmt::format("byte 0x{:02x}", static_cast<unsigned>(c));
 }
 
-// numpy's repr of a shape tuple: "()", "(5,)", "(2, 3)".
-inline std::string npy_shape_str(const std::vector<Index>& shape) {
-  std::string s = "(";
-  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-// Number of elements of `shape`, checking that no dimension is negative and that the byte count
-// count · itemsize fits both size_t and Index (a zero dimension makes the array empty).
+// Number of elements of `shape` (element_count), or fails naming the shape.
 inline std::size_t npy_count(const std::vector<Index>& shape, std::size_t itemsize,
                              std::string_view where, std::string_view file) {
-  bool empty = false;
-  for (const Index d : shape) {
-    if (d < 0)
-      npy_fail(where, file,
-               fmt::format("negative dimension {} in shape {}", d, npy_shape_str(shape)));
-    empty = empty || d == 0;
-  }
-  if (empty) return 0;
-  const std::size_t limit =
-      std::min<std::size_t>(std::numeric_limits<std::size_t>::max(),
-                            static_cast<std::size_t>(std::numeric_limits<Index>::max())) /
-      itemsize;
-  std::size_t n = 1;
-  for (const Index d : shape) {
-    if (static_cast<std::size_t>(d) > limit / n)
-      npy_fail(where, file,
-               fmt::format("shape {} overflows: its data would need more than {} bytes",
-                           npy_shape_str(shape), limit * itemsize));
-    n *= static_cast<std::size_t>(d);
-  }
-  return n;
+  std::string error;
+  const std::uint64_t n = element_count(shape, itemsize, ShapeNotation::tuple, &error);
+  if (!error.empty()) file_error(where, file, error);
+  return static_cast<std::size_t>(n);
 }
 
 // Throws unless a.bytes holds exactly the data its dtype and shape call for.
@@ -189,13 +140,14 @@ inline std::size_t npy_check_array(const NpyArray& a, std::string_view where,
                                    std::string_view file) {
   const std::size_t n = npy_count(a.shape, a.itemsize(), where, file);
   if (a.shape.size() > npy_max_ndim)
-    npy_fail(
+    file_error(
         where, file,
         fmt::format("{} dimensions; .npy files have at most {}", a.shape.size(), npy_max_ndim));
   if (a.bytes.size() != n * a.itemsize())
-    npy_fail(where, file,
-             fmt::format("data size mismatch: shape {} of {} needs {} bytes, the array holds {}",
-                         npy_shape_str(a.shape), a.dtype_name(), n * a.itemsize(), a.bytes.size()));
+    file_error(
+        where, file,
+        fmt::format("data size mismatch: shape {} of {} needs {} bytes, the array holds {}",
+                    shape_string(a.shape), a.dtype_name(), n * a.itemsize(), a.bytes.size()));
   return n;
 }
 
@@ -233,37 +185,37 @@ inline NpyPreamble npy_preamble(const unsigned char* p, std::size_t n, std::size
   if (m > 0 && std::memcmp(p, npy_magic, m) != 0) {
     const std::string_view head(reinterpret_cast<const char*>(p), std::min<std::size_t>(n, 8));
     const bool zip = head.substr(0, 4) == std::string_view("PK\x03\x04", 4);
-    npy_fail(
+    file_error(
         where, file,
         fmt::format("bad magic: a .npy file starts with \"\\x93NUMPY\", this one with \"{}\"{}",
-                    npy_escape(head),
+                    printable(head, 40),
                     zip ? " (a zip archive, perhaps an .npz: extract its .npy members)" : ""));
   }
   if (total < 10)
-    npy_fail(where, file,
-             fmt::format("truncated: the file has {} bytes; a .npy file needs at least "
-                         "10 (magic, version, header length)",
-                         total));
+    file_error(where, file,
+               fmt::format("truncated: the file has {} bytes; a .npy file needs at least "
+                           "10 (magic, version, header length)",
+                           total));
   const unsigned major = p[6], minor = p[7];
   if (major < 1 || major > 3 || minor != 0)
-    npy_fail(where, file,
-             fmt::format("unsupported version {}.{} (this reader knows 1.0, 2.0 and 3.0)", major,
-                         minor));
+    file_error(where, file,
+               fmt::format("unsupported version {}.{} (this reader knows 1.0, 2.0 and 3.0)", major,
+                           minor));
   NpyPreamble pre;
   pre.header_start = major == 1 ? 10 : 12;
   if (total < pre.header_start)
-    npy_fail(where, file,
-             fmt::format("truncated: the file has {} bytes; a version {}.0 file needs "
-                         "at least {} (magic, version, 4-byte header length)",
-                         total, major, pre.header_start));
+    file_error(where, file,
+               fmt::format("truncated: the file has {} bytes; a version {}.0 file needs "
+                           "at least {} (magic, version, 4-byte header length)",
+                           total, major, pre.header_start));
   pre.header_len = p[8] | static_cast<std::size_t>(p[9]) << 8;
   if (major > 1)
     pre.header_len |= static_cast<std::size_t>(p[10]) << 16 | static_cast<std::size_t>(p[11]) << 24;
   if (pre.header_len > total - pre.header_start)
-    npy_fail(where, file,
-             fmt::format("truncated: the header spans bytes {}..{} but the file has "
-                         "only {} bytes",
-                         pre.header_start, pre.header_start + pre.header_len, total));
+    file_error(where, file,
+               fmt::format("truncated: the header spans bytes {}..{} but the file has "
+                           "only {} bytes",
+                           pre.header_start, pre.header_start + pre.header_len, total));
   return pre;
 }
 
@@ -303,7 +255,7 @@ class NpyDictParser {
       if (seen == nullptr)
         fail_at(key_at, fmt::format("unexpected key '{}' (expected 'descr', 'fortran_order' and "
                                     "'shape')",
-                                    npy_escape(key)));
+                                    printable(key, 40)));
       if (*seen) fail_at(key_at, fmt::format("duplicate key '{}'", key));
       *seen = true;
       skip_spaces();
@@ -311,8 +263,8 @@ class NpyDictParser {
       skip_spaces();
       if (key == "descr") {
         if (peek() == '[')
-          npy_fail(where_, file_,
-                   "unsupported dtype: structured (record) dtypes are not supported");
+          file_error(where_, file_,
+                     "unsupported dtype: structured (record) dtypes are not supported");
         d.descr = string_literal("a quoted dtype string such as '<f4'");
       } else if (key == "fortran_order") {
         d.fortran_order = boolean();
@@ -342,7 +294,7 @@ class NpyDictParser {
     while (i_ < n_ && (h_[i_] == ' ' || h_[i_] == '\t' || h_[i_] == '\r' || h_[i_] == '\n')) ++i_;
   }
   [[noreturn]] void fail_at(std::size_t at, std::string_view what) const {
-    npy_fail(where_, file_, fmt::format("malformed header at byte {}: {}", base_ + at, what));
+    file_error(where_, file_, fmt::format("malformed header at byte {}: {}", base_ + at, what));
   }
   [[noreturn]] void expected(std::string_view what) const {
     fail_at(i_,
@@ -413,10 +365,11 @@ class NpyDictParser {
     const std::string_view text(reinterpret_cast<const char*>(h_) + start, i_ - start);
     if (peek() == 'L' || peek() == 'l') ++i_;  // Python 2 long literal
     if (negative)
-      npy_fail(where_, file_, fmt::format("negative dimension {} in shape", npy_escape(text)));
+      file_error(where_, file_, fmt::format("negative dimension {} in shape", printable(text, 40)));
     if (overflow)
-      npy_fail(where_, file_,
-               fmt::format("dimension {} in shape overflows a 64-bit integer", npy_escape(text)));
+      file_error(
+          where_, file_,
+          fmt::format("dimension {} in shape overflows a 64-bit integer", printable(text, 40)));
     return v;
   }
 
@@ -496,10 +449,10 @@ inline DType npy_dtype(std::string_view descr, std::string_view where, std::stri
       if (little == dtype_descr(t))
         hint = fmt::format("; convert it in numpy with a.astype('{}')", little);
   }
-  npy_fail(where, file,
-           fmt::format("unsupported dtype '{}' ({}){}; supported: '<f4' float32, '<f8' float64, "
-                       "'<i4' int32, '<i8' int64",
-                       npy_escape(descr), npy_describe_descr(descr), hint));
+  file_error(where, file,
+             fmt::format("unsupported dtype '{}' ({}){}; supported: '<f4' float32, '<f8' float64, "
+                         "'<i4' int32, '<i8' int64",
+                         printable(descr, 40), npy_describe_descr(descr), hint));
 }
 
 // Everything a header says: dtype, shape and where the data lies.
@@ -518,32 +471,32 @@ inline NpyHeader npy_header(const unsigned char* h, const NpyPreamble& pre, std:
   NpyHeader out;
   out.dtype = npy_dtype(d.descr, where, file);
   if (d.fortran_order)
-    npy_fail(where, file,
-             "fortran_order is True (column-major data) and only C order is supported; "
-             "save a C-order copy in numpy: np.save(path, np.ascontiguousarray(a))");
+    file_error(where, file,
+               "fortran_order is True (column-major data) and only C order is supported; "
+               "save a C-order copy in numpy: np.save(path, np.ascontiguousarray(a))");
   out.shape = d.shape;
   out.data_offset = pre.header_start + pre.header_len;
   out.data_bytes = npy_count(out.shape, dtype_size(out.dtype), where, file) * dtype_size(out.dtype);
   const std::size_t present = total - out.data_offset;
   if (present < out.data_bytes)
-    npy_fail(where, file,
-             fmt::format("truncated: shape {} of {} needs {} data bytes from byte {}, "
-                         "the file has only {}",
-                         npy_shape_str(out.shape), dtype_descr(out.dtype), out.data_bytes,
-                         out.data_offset, present));
+    file_error(where, file,
+               fmt::format("truncated: shape {} of {} needs {} data bytes from byte {}, "
+                           "the file has only {}",
+                           shape_string(out.shape), dtype_descr(out.dtype), out.data_bytes,
+                           out.data_offset, present));
   if (present > out.data_bytes)
-    npy_fail(where, file,
-             fmt::format("data size mismatch: shape {} of {} needs {} data bytes from "
-                         "byte {}, the file has {} ({} trailing byte{})",
-                         npy_shape_str(out.shape), dtype_descr(out.dtype), out.data_bytes,
-                         out.data_offset, present, present - out.data_bytes,
-                         present - out.data_bytes == 1 ? "" : "s"));
+    file_error(where, file,
+               fmt::format("data size mismatch: shape {} of {} needs {} data bytes from "
+                           "byte {}, the file has {} ({} trailing byte{})",
+                           shape_string(out.shape), dtype_descr(out.dtype), out.data_bytes,
+                           out.data_offset, present, present - out.data_bytes,
+                           present - out.data_bytes == 1 ? "" : "s"));
   return out;
 }
 
 inline NpyArray npy_parse(const void* data, std::size_t size, std::string_view where,
                           std::string_view name) {
-  if (data == nullptr && size > 0) npy_fail(where, name, "null data pointer");
+  if (data == nullptr && size > 0) file_error(where, name, "null data pointer");
   const auto* p = static_cast<const unsigned char*>(data);
   const NpyPreamble pre = npy_preamble(p, size, size, where, name);
   const NpyHeader hd = npy_header(p + pre.header_start, pre, size, where, name);
@@ -554,46 +507,23 @@ inline NpyArray npy_parse(const void* data, std::size_t size, std::string_view w
   return a;
 }
 
-struct NpyFileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using NpyFile = std::unique_ptr<std::FILE, NpyFileCloser>;
-
-inline std::string npy_errno_message(int err) {
-  return err == 0 ? std::string("unknown error") : std::generic_category().message(err);
-}
-
 // Reads the header first and allocates for the data only once its size matches the file's.
 inline NpyArray npy_read_file(const std::string& path, std::string_view where) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    npy_fail(where, path, "cannot open: it is a directory");
-  errno = 0;
-  const NpyFile f(std::fopen(path.c_str(), "rb"));
-  if (!f) npy_fail(where, path, "cannot open: " + npy_errno_message(errno));
-  const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
-  if (ec) npy_fail(where, path, "cannot read its size: " + ec.message());
-  if (file_size > std::numeric_limits<std::size_t>::max() / 2)
-    npy_fail(where, path, fmt::format("too large to read ({} bytes)", file_size));
-  const auto total = static_cast<std::size_t>(file_size);
-  const auto read = [&](void* dst, std::size_t n) {
-    if (n > 0 && std::fread(dst, 1, n, f.get()) != n)
-      npy_fail(where, path, "read failed (did the file change while it was read?)");
-  };
+  BinaryReader in(path, where);
+  const std::size_t total = in.size();
   unsigned char head[12] = {};
   const std::size_t n_head = std::min<std::size_t>(total, sizeof head);
-  read(head, n_head);
+  in.read(head, n_head);
   const NpyPreamble pre = npy_preamble(head, n_head, total, where, path);
   std::vector<unsigned char> header(pre.header_len);
-  if (std::fseek(f.get(), static_cast<long>(pre.header_start), SEEK_SET) != 0)
-    npy_fail(where, path, "seek failed");
-  read(header.data(), header.size());
+  in.seek(pre.header_start);
+  in.read(header.data(), header.size());
   const NpyHeader hd = npy_header(header.data(), pre, total, where, path);
   NpyArray a;
   a.dtype = hd.dtype;
   a.shape = hd.shape;
   a.bytes.resize(hd.data_bytes);
-  read(a.bytes.data(), a.bytes.size());
+  in.read(a.bytes.data(), a.bytes.size());
   return a;
 }
 
@@ -624,7 +554,7 @@ inline std::vector<unsigned char> npy_wrap_header(std::string_view dict) {
 // numpy 1.24's header for a C-order array, byte for byte (keys sorted, growth padding after '}').
 inline std::vector<unsigned char> npy_header_bytes(DType dtype, const std::vector<Index>& shape) {
   std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
-                                 dtype_descr(dtype), npy_shape_str(shape));
+                                 dtype_descr(dtype), shape_string(shape));
   if (!shape.empty()) {
     const std::size_t digits = std::to_string(shape[0]).size();
     if (digits < npy_growth_digits) dict.append(npy_growth_digits - digits, ' ');
@@ -635,16 +565,10 @@ inline std::vector<unsigned char> npy_header_bytes(DType dtype, const std::vecto
 inline void npy_write_file(const std::string& path, const NpyArray& a, std::string_view where) {
   npy_check_array(a, where, path);
   const std::vector<unsigned char> header = npy_header_bytes(a.dtype, a.shape);
-  errno = 0;
-  NpyFile f(std::fopen(path.c_str(), "wb"));
-  if (!f) npy_fail(where, path, "cannot open for writing: " + npy_errno_message(errno));
-  bool ok = std::fwrite(header.data(), 1, header.size(), f.get()) == header.size();
-  ok = ok && (a.bytes.empty() ||
-              std::fwrite(a.bytes.data(), 1, a.bytes.size(), f.get()) == a.bytes.size());
-  int err = errno;
-  const bool closed = std::fclose(f.release()) == 0;
-  if (ok && !closed) err = errno;
-  if (!ok || !closed) npy_fail(where, path, "write failed: " + npy_errno_message(err));
+  BinaryWriter out(path, where);
+  out.write(header.data(), header.size());
+  out.write(a.bytes.data(), a.bytes.size());
+  out.close();
 }
 
 }  // namespace detail
@@ -685,7 +609,7 @@ std::vector<T> npy_values(const NpyArray& a, std::string_view name) {
   constexpr DType want = dtype_of<T>();
   const std::string where = fmt::format("npy_values<{}>", dtype_ctype(want));
   if (a.dtype != want)
-    detail::npy_fail(
+    file_error(
         where, name,
         fmt::format("holds {} data ('{}'), not {}; call npy_values<{}>. Nothing is "
                     "converted silently",
@@ -704,16 +628,18 @@ MatT<T> npy_to_mat(const NpyArray& a, std::string_view where_base, std::string_v
   constexpr DType want = dtype_of<T>();
   const std::string where = fmt::format("{}<{}>", where_base, dtype_ctype(want));
   if (a.dtype != want)
-    npy_fail(where, name,
-             fmt::format("holds {} data ('{}'), not {}; load it with {}<{}>. Nothing is converted "
-                         "silently: call .cast<{}>() on the result if you need {}",
-                         a.dtype_name(), dtype_descr(a.dtype), dtype_name(want), where_base,
-                         dtype_ctype(a.dtype), dtype_ctype(want), dtype_ctype(want)));
+    file_error(
+        where, name,
+        fmt::format("holds {} data ('{}'), not {}; load it with {}<{}>. Nothing is converted "
+                    "silently: call .cast<{}>() on the result if you need {}",
+                    a.dtype_name(), dtype_descr(a.dtype), dtype_name(want), where_base,
+                    dtype_ctype(a.dtype), dtype_ctype(want), dtype_ctype(want)));
   if (a.shape.size() > 2)
-    npy_fail(where, name,
-             fmt::format("has {} dimensions, shape {}; a matrix holds at most 2: use read_npy for "
-                         "n-d arrays",
-                         a.shape.size(), npy_shape_str(a.shape)));
+    file_error(
+        where, name,
+        fmt::format("has {} dimensions, shape {}; a matrix holds at most 2: use read_npy for "
+                    "n-d arrays",
+                    a.shape.size(), shape_string(a.shape)));
   npy_check_array(a, where, name);
   const Index rows = a.shape.size() == 2 ? a.shape[0] : 1;
   const Index cols = a.shape.empty() ? 1 : a.shape.back();
@@ -726,9 +652,10 @@ MatT<T> npy_to_mat(const NpyArray& a, std::string_view where_base, std::string_v
 template <class T>
 VecT<T> npy_to_vec(const NpyArray& a, std::string_view where_base, std::string_view name) {
   if (a.shape.size() != 1)
-    npy_fail(fmt::format("{}<{}>", where_base, dtype_ctype(dtype_of<T>())), name,
-             fmt::format("has shape {}; a vector needs a 1-d array (n,): use load_npy for matrices",
-                         npy_shape_str(a.shape)));
+    file_error(
+        fmt::format("{}<{}>", where_base, dtype_ctype(dtype_of<T>())), name,
+        fmt::format("has shape {}; a vector needs a 1-d array (n,): use load_npy for matrices",
+                    shape_string(a.shape)));
   return npy_to_mat<T>(a, where_base, name).transpose();
 }
 
@@ -782,9 +709,9 @@ NpyArray to_npy(std::vector<Index> shape, const std::vector<T>& values) {
   a.shape = std::move(shape);
   const std::size_t n = detail::npy_count(a.shape, sizeof(T), "to_npy", "(array)");
   if (n != values.size())
-    detail::npy_fail("to_npy", "(array)",
-                     fmt::format("shape {} has {} elements but {} values were given",
-                                 detail::npy_shape_str(a.shape), n, values.size()));
+    file_error("to_npy", "(array)",
+               fmt::format("shape {} has {} elements but {} values were given",
+                           shape_string(a.shape), n, values.size()));
   a.bytes.resize(n * sizeof(T));
   for (std::size_t k = 0; k < n; ++k) detail::npy_put(values[k], a.bytes.data() + k * sizeof(T));
   return a;

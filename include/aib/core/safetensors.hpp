@@ -9,18 +9,14 @@
 #pragma once
 
 #include <algorithm>
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -28,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 #include "aib/core/io.hpp"  // DType, dtype_of, little-endian element get/put
 #include "aib/core/types.hpp"
 
@@ -80,63 +77,12 @@ inline constexpr std::uint64_t st_max_header = 100'000'000;
 [[noreturn]] inline void st_fail(std::string_view where, std::string_view file,
                                  std::string_view what) {
   if (file.empty()) throw IoError(fmt::format("{}: {}", where, what));
-  throw IoError(fmt::format("{}: '{}': {}", where, file, what));
-}
-
-// Printable text of a name from a file: control bytes as \xNN, cut after ~`max` bytes (at a UTF-8
-// character boundary). A header's strings are valid UTF-8 (the JSON parser checks it).
-inline std::string st_show(std::string_view s, std::size_t max = 80) {
-  std::string out;
-  std::size_t k = 0;
-  for (; k < s.size(); ++k) {
-    const auto c = static_cast<unsigned char>(s[k]);
-    if (k >= max && (c & 0xc0) != 0x80) break;
-    if (c < 0x20 || c == 0x7f || c == '\\')
-      out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
-    else
-      out += static_cast<char>(c);
-  }
-  if (k < s.size()) out += "...";
-  return out;
+  file_error(where, file, what);
 }
 
 [[noreturn]] inline void st_fail_tensor(std::string_view where, std::string_view file,
                                         std::string_view tensor, std::string_view what) {
-  st_fail(where, file, fmt::format("tensor '{}': {}", st_show(tensor), what));
-}
-
-// "[3, 5]", "[]".
-inline std::string st_shape_str(const std::vector<Index>& shape) {
-  std::string s = "[";
-  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
-  return s + "]";
-}
-
-// Number of elements of `shape`; 0 with a message in *error when a dimension is negative or when
-// the byte count (count · itemsize) would not fit in 63 bits. A zero dimension makes it empty.
-inline std::uint64_t st_count(const std::vector<Index>& shape, std::size_t itemsize,
-                              std::string* error) {
-  bool empty = false;
-  for (const Index d : shape) {
-    if (d < 0) {
-      *error = fmt::format("negative dimension {} in shape {}", d, st_shape_str(shape));
-      return 0;
-    }
-    empty = empty || d == 0;
-  }
-  if (empty) return 0;
-  const std::uint64_t limit = static_cast<std::uint64_t>(std::numeric_limits<Index>::max()) /
-                              itemsize;  // also keeps sizes within size_t on 64-bit hosts
-  std::uint64_t n = 1;
-  for (const Index d : shape) {
-    if (static_cast<std::uint64_t>(d) > limit / n) {
-      *error = fmt::format("shape {} overflows: its data would need more than {} bytes",
-                           st_shape_str(shape), limit * itemsize);
-      return 0;
-    }
-    n *= static_cast<std::uint64_t>(d);
-  }
-  return n;
+  st_fail(where, file, fmt::format("tensor '{}': {}", printable(tensor), what));
 }
 
 // The dtypes of the format, in the order of safetensors' Dtype enum (increasing alignment); only
@@ -200,8 +146,9 @@ inline DType st_dtype(std::string_view s, std::string_view where, std::string_vi
                                  s, d.what));
   std::string known;
   for (const StDTypeInfo& d : st_dtypes) known += (known.empty() ? "" : ", ") + std::string(d.name);
-  st_fail_tensor(where, file, tensor,
-                 fmt::format("unknown dtype '{}'; the format's dtypes are {}", st_show(s), known));
+  st_fail_tensor(
+      where, file, tensor,
+      fmt::format("unknown dtype '{}'; the format's dtypes are {}", printable(s), known));
 }
 
 // One checked header entry: where its data lies in the data buffer.
@@ -254,7 +201,7 @@ inline std::uint64_t st_uint(const nlohmann::json& v, std::string_view where, st
   if (v.is_number_integer() && v.get<std::int64_t>() == 0) return 0;  // "-0"
   st_fail_tensor(where, file, tensor,
                  fmt::format("{} must be a non-negative integer below 2^64, found {} ({})", what,
-                             st_kind(v), st_show(v.dump(), 40)));
+                             st_kind(v), printable(v.dump(), 40)));
 }
 
 // Parses the JSON header text h[0, n) into a DOM, refusing duplicate keys and nesting deeper than
@@ -292,7 +239,7 @@ inline nlohmann::json st_parse_json(const char* h, std::size_t n, std::string_vi
           st_fail(where, file,
                   fmt::format("duplicate key '{}' in the header (the format forbids them; JSON "
                               "parsers disagree on which one wins)",
-                              st_show(parsed.get_ref<const std::string&>())));
+                              printable(parsed.get_ref<const std::string&>())));
         break;
       default:
         break;
@@ -307,9 +254,9 @@ inline nlohmann::json st_parse_json(const char* h, std::size_t n, std::string_vi
     if (what.rfind("[json.exception.", 0) == 0 && pos != std::string::npos) what.erase(0, pos + 2);
     st_fail(where, file,
             fmt::format("the header is not valid JSON (file byte {}): {}", 8 + e.byte - 1,
-                        st_show(what, 300)));
+                        printable(what, 300)));
   } catch (const json::exception& e) {
-    st_fail(where, file, fmt::format("the header is not valid JSON: {}", st_show(e.what(), 300)));
+    st_fail(where, file, fmt::format("the header is not valid JSON: {}", printable(e.what(), 300)));
   }
 }
 
@@ -335,7 +282,7 @@ inline StHeader st_header(const char* h, std::size_t n, std::uint64_t data_size,
         if (!value.is_string())
           st_fail(where, file,
                   fmt::format("__metadata__ value of '{}' must be a string, found {} ({})",
-                              st_show(key), st_kind(value), st_show(value.dump(), 40)));
+                              printable(key), st_kind(value), printable(value.dump(), 40)));
         out.metadata.emplace(key, value.get<std::string>());
       }
       continue;
@@ -351,7 +298,7 @@ inline StHeader st_header(const char* h, std::size_t n, std::uint64_t data_size,
         fail(
             fmt::format("unexpected field '{}'; an entry holds exactly dtype, shape and "
                         "data_offsets",
-                        st_show(field.key())));
+                        printable(field.key())));
     for (const char* field : {"dtype", "shape", "data_offsets"})
       if (!v.contains(field)) fail(fmt::format("missing field '{}'", field));
     StEntry e;
@@ -381,12 +328,14 @@ inline StHeader st_header(const char* h, std::size_t n, std::uint64_t data_size,
       fail(fmt::format("{} reach past the end of the data buffer, which has {} bytes", range,
                        data_size));
     std::string error;
-    const std::uint64_t count = st_count(e.shape, dtype_size(e.dtype), &error);
+    const std::uint64_t count =
+        element_count(e.shape, dtype_size(e.dtype), ShapeNotation::list, &error);
     if (!error.empty()) fail(error);
     const std::uint64_t need = count * dtype_size(e.dtype);
     if (e.end - e.begin != need)
       fail(fmt::format("{} hold {} bytes but {} shape {} needs {}", range, e.end - e.begin,
-                       safetensors_dtype(e.dtype), st_shape_str(e.shape), need));
+                       safetensors_dtype(e.dtype), shape_string(e.shape, ShapeNotation::list),
+                       need));
     out.entries.push_back(std::move(e));
   }
   // The ranges, in order, must tile [0, data_size): no overlap, no hole, nothing left over.
@@ -402,7 +351,7 @@ inline StHeader st_header(const char* h, std::size_t n, std::uint64_t data_size,
       st_fail_tensor(
           where, file, e.name,
           fmt::format("data_offsets [{}, {}] overlap those of tensor '{}' [{}, {}]", e.begin, e.end,
-                      st_show(previous->name), previous->begin, previous->end));
+                      printable(previous->name), previous->begin, previous->end));
     if (e.begin > pos)
       st_fail_tensor(where, file, e.name,
                      fmt::format("data_offsets [{}, {}] leave a hole: bytes [{}, {}) of the data "
@@ -443,21 +392,9 @@ inline SafeTensors st_parse(const void* data, std::size_t size, std::string_view
 // Reads the 8-byte size and the header first, checks the whole layout against the file size, and
 // only then allocates for (and reads) the tensors, in data-buffer order.
 inline SafeTensors st_read_file(const std::string& path, std::string_view where) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    st_fail(where, path, "cannot open: it is a directory");
-  errno = 0;
-  const NpyFile f(std::fopen(path.c_str(), "rb"));
-  if (!f) st_fail(where, path, "cannot open: " + npy_errno_message(errno));
-  const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
-  if (ec) st_fail(where, path, "cannot read its size: " + ec.message());
-  if (file_size > std::numeric_limits<std::size_t>::max() / 2)
-    st_fail(where, path, fmt::format("too large to read ({} bytes)", file_size));
-  const auto total = static_cast<std::size_t>(file_size);
-  const auto read = [&](void* dst, std::size_t n) {
-    if (n > 0 && std::fread(dst, 1, n, f.get()) != n)
-      st_fail(where, path, "read failed (did the file change while it was read?)");
-  };
+  BinaryReader in(path, where);
+  const std::size_t total = in.size();
+  const auto read = [&](void* dst, std::size_t n) { in.read(dst, n); };
   unsigned char head[8] = {};
   read(head, std::min<std::size_t>(total, 8));
   const std::uint64_t n = st_header_size(head, total, where, path);
@@ -482,13 +419,13 @@ inline SafeTensors st_read_file(const std::string& path, std::string_view where)
 inline std::size_t st_check_tensor(const SafeTensor& t, std::string_view where,
                                    std::string_view file, std::string_view tensor) {
   std::string error;
-  const std::uint64_t n = st_count(t.shape, t.itemsize(), &error);
+  const std::uint64_t n = element_count(t.shape, t.itemsize(), ShapeNotation::list, &error);
   if (!error.empty()) st_fail_tensor(where, file, tensor, error);
   if (t.bytes.size() != n * t.itemsize())
     st_fail_tensor(
         where, file, tensor,
         fmt::format("{} shape {} needs {} bytes, the tensor holds {}", safetensors_dtype(t.dtype),
-                    st_shape_str(t.shape), n * t.itemsize(), t.bytes.size()));
+                    shape_string(t.shape, ShapeNotation::list), n * t.itemsize(), t.bytes.size()));
   return static_cast<std::size_t>(n);
 }
 
@@ -500,7 +437,7 @@ inline std::string st_json_string(const std::string& s, std::string_view where,
   } catch (const nlohmann::json::exception&) {
     st_fail(where, file,
             fmt::format("{} '{}' is not valid UTF-8, which the JSON header requires", what,
-                        npy_escape(s, 80)));
+                        printable(s)));
   }
 }
 
@@ -531,7 +468,7 @@ inline StLayout st_layout(const SafeTensors& st, std::string_view where, std::st
     if (st.tensors[out.order[k]].first == st.tensors[out.order[k - 1]].first)
       st_fail(where, file,
               fmt::format("two tensors are named '{}'; names must be unique",
-                          npy_escape(st.tensors[out.order[k]].first, 80)));
+                          printable(st.tensors[out.order[k]].first)));
   std::string& h = out.header;
   h = "{";
   if (!st.metadata.empty()) {
@@ -539,9 +476,9 @@ inline StLayout st_layout(const SafeTensors& st, std::string_view where, std::st
     bool first = true;
     for (const auto& [key, value] : st.metadata) {
       h += first ? "" : ",";
-      h += st_json_string(key, where, file, "metadata key") + ":" +
-           st_json_string(value, where, file,
-                          fmt::format("metadata value of '{}'", npy_escape(key, 80)));
+      h +=
+          st_json_string(key, where, file, "metadata key") + ":" +
+          st_json_string(value, where, file, fmt::format("metadata value of '{}'", printable(key)));
       first = false;
     }
     h += "}";
@@ -572,20 +509,14 @@ inline void st_write_file(const std::string& path, const SafeTensors& st, std::s
   const StLayout layout = st_layout(st, where, path);
   unsigned char prefix[8];
   st_put_size(layout.header.size(), prefix);
-  errno = 0;
-  NpyFile f(std::fopen(path.c_str(), "wb"));
-  if (!f) st_fail(where, path, "cannot open for writing: " + npy_errno_message(errno));
-  bool ok = std::fwrite(prefix, 1, sizeof prefix, f.get()) == sizeof prefix;
-  ok = ok &&
-       std::fwrite(layout.header.data(), 1, layout.header.size(), f.get()) == layout.header.size();
+  BinaryWriter out(path, where);
+  out.write(prefix, sizeof prefix);
+  out.write(layout.header.data(), layout.header.size());
   for (const std::size_t k : layout.order) {
     const std::vector<unsigned char>& b = st.tensors[k].second.bytes;
-    ok = ok && (b.empty() || std::fwrite(b.data(), 1, b.size(), f.get()) == b.size());
+    out.write(b.data(), b.size());
   }
-  int err = errno;
-  const bool closed = std::fclose(f.release()) == 0;
-  if (ok && !closed) err = errno;
-  if (!ok || !closed) st_fail(where, path, "write failed: " + npy_errno_message(err));
+  out.close();
 }
 
 // The (rows, cols) a tensor loads as: [] -> (1, 1), [n] -> (1, n), [r, c] -> (r, c).
@@ -605,7 +536,7 @@ MatT<T> st_to_mat(const SafeTensor& t, std::string_view where, std::string_view 
     st_fail_tensor(where, file, tensor,
                    fmt::format("has shape {}; a matrix holds at most 2 dimensions: use "
                                "to_vector<{}> for its flat C-order values",
-                               st_shape_str(t.shape), dtype_ctype(want)));
+                               shape_string(t.shape, ShapeNotation::list), dtype_ctype(want)));
   st_check_tensor(t, where, file, tensor);
   const Index rows = t.shape.size() == 2 ? t.shape[0] : 1;
   const Index cols = t.shape.empty() ? 1 : t.shape.back();
@@ -619,7 +550,7 @@ MatT<T> st_to_mat(const SafeTensor& t, std::string_view where, std::string_view 
 
 inline Index SafeTensor::size() const {
   std::string error;
-  const std::uint64_t n = detail::st_count(shape, itemsize(), &error);
+  const std::uint64_t n = element_count(shape, itemsize(), ShapeNotation::list, &error);
   if (!error.empty()) throw Error("SafeTensor::size: " + error);
   return static_cast<Index>(n);
 }
@@ -634,9 +565,9 @@ inline const SafeTensor& SafeTensors::at(std::string_view name) const {
   if (const SafeTensor* t = find(name)) return *t;
   std::string names;
   for (std::size_t k = 0; k < tensors.size() && k < 20; ++k)
-    names += (k ? ", '" : "'") + detail::st_show(tensors[k].first, 40) + "'";
+    names += (k ? ", '" : "'") + printable(tensors[k].first, 40) + "'";
   if (tensors.size() > 20) names += fmt::format(" and {} more", tensors.size() - 20);
-  fail("SafeTensors::at: no tensor named '{}'; there are {} tensor{}{}{}", detail::st_show(name),
+  fail("SafeTensors::at: no tensor named '{}'; there are {} tensor{}{}{}", printable(name),
        tensors.size(), tensors.size() == 1 ? "" : "s", tensors.empty() ? "" : ": ", names);
 }
 
@@ -722,11 +653,11 @@ SafeTensor to_safetensor(std::vector<Index> shape, const std::vector<T>& values)
   t.dtype = dtype_of<T>();
   t.shape = std::move(shape);
   std::string error;
-  const std::uint64_t n = detail::st_count(t.shape, sizeof(T), &error);
+  const std::uint64_t n = element_count(t.shape, sizeof(T), ShapeNotation::list, &error);
   if (!error.empty()) throw Error("to_safetensor: " + error);
   if (n != values.size())
     fail("to_safetensor: shape {} has {} elements but {} values were given",
-         detail::st_shape_str(t.shape), n, values.size());
+         shape_string(t.shape, ShapeNotation::list), n, values.size());
   t.bytes.resize(values.size() * sizeof(T));
   for (std::size_t k = 0; k < values.size(); ++k)
     detail::npy_put(values[k], t.bytes.data() + k * sizeof(T));

@@ -5,8 +5,9 @@
 // density. Every line fits style.width, with one exception: a heatmap grid is never cut, so one
 // with more than (width - 6) / 2 columns overflows (use svg_heatmap or a slice of the matrix).
 // Non-finite values: a gap in a sparkline, "··" in a heatmap, counted but not drawn in a scatter;
-// a bar chart refuses them. Leaves out: tick marks between the range ends, log scales, braille
-// sub-character resolution, double-width labels (CJK, emoji).
+// a bar chart refuses them. Labels are measured in terminal columns (display_width), so CJK and
+// emoji line up. Leaves out: tick marks between the range ends, log scales, braille
+// sub-character resolution, double-width letters in a heatmap's column labels read downwards.
 #pragma once
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 
 #include "aib/core/check.hpp"
 #include "aib/core/types.hpp"
+#include "aib/core/utf8.hpp"
 #include "aib/show/table.hpp"
 #include "aib/show/terminal.hpp"
 
@@ -78,14 +80,10 @@ inline std::string pack_entries(std::string_view lead, const std::vector<std::st
   return out + line + '\n';
 }
 
-// The UTF-8 characters of s, one string each: "né" -> {"n", "é"}.
+// The UTF-8 characters of s, one string each: "né" -> {"n", "é"} (aib::utf8_chars, owned).
 inline std::vector<std::string> code_points(std::string_view s) {
-  std::vector<std::string> out;
-  for (char byte : s) {
-    if (starts_code_point(byte) || out.empty()) out.emplace_back();
-    out.back() += byte;
-  }
-  return out;
+  const std::vector<std::string_view> chars = utf8_chars(s);
+  return std::vector<std::string>(chars.begin(), chars.end());
 }
 
 inline void strip_trailing_spaces(std::string& line) {

@@ -6,7 +6,8 @@
 // Text is XML-escaped, with invalid UTF-8 replaced by U+FFFD. Non-finite values draw no mark (a
 // heatmap cell shows the grey backdrop, a line breaks, a point is missing) and scales use the
 // finite values only, so "nan" never reaches the file. Leaves out: text measurement (labels are
-// estimated at 7 px per character), log axes, CSS, interactivity; colours repeat after 8 series.
+// estimated at 7 px per terminal column), log axes, CSS, interactivity; colours repeat after 8
+// series.
 #pragma once
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 
 #include "aib/core/check.hpp"
 #include "aib/core/types.hpp"
+#include "aib/core/utf8.hpp"
 #include "aib/show/terminal.hpp"
 
 namespace aib::show {
@@ -61,27 +63,13 @@ inline std::string xml_escape(std::string_view text) {
       ++i;
       continue;
     }
-    // A multi-byte UTF-8 sequence: lead byte, then 1-3 bytes 10xxxxxx, no overlong forms,
-    // no surrogates (U+D800..DFFF), nothing above U+10FFFF.
-    const std::size_t length = c >= 0xC2 && c <= 0xDF   ? 2
-                               : c >= 0xE0 && c <= 0xEF ? 3
-                               : c >= 0xF0 && c <= 0xF4 ? 4
-                                                        : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k)
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (valid) {
-      const auto second = static_cast<unsigned char>(text[i + 1]);
-      valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) &&
-              !(c == 0xF0 && second < 0x90) && !(c == 0xF4 && second > 0x8F);
-    }
-    if (valid) {
+    // A multi-byte character as aib/core/utf8.hpp decodes it; an invalid byte is one U+FFFD.
+    const std::size_t length = utf8_char_length(text, i);
+    if (length > 1)
       out.append(text.substr(i, length));
-      i += length;
-    } else {
+    else
       out += replacement;
-      ++i;
-    }
+    i += length;
   }
   return out;
 }

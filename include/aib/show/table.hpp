@@ -2,10 +2,10 @@
 //
 // Cells are strings (format numbers with fixed() first, so the table shows exactly the digits
 // you chose). A column is right-aligned when all its cells look like numbers, left-aligned
-// otherwise, unless you set the alignment. Widths count UTF-8 code points. A table wider than
-// the style is narrowed by cutting its widest text columns (ending cut cells in "…"); number
-// columns are never cut. Leaves out: multi-line cells (line breaks become spaces), column spans,
-// double-width characters.
+// otherwise, unless you set the alignment. Widths are terminal columns (display_width: CJK and
+// emoji take two, combining marks none). A table wider than the style is narrowed by cutting its
+// widest text columns (ending cut cells in "…"); number columns are never cut. Leaves out:
+// multi-line cells (line breaks become spaces), column spans.
 #pragma once
 
 #include <algorithm>

@@ -3,20 +3,23 @@
 // A Style carries the two decisions every renderer in show/ needs: emit ANSI colour or not, and
 // how wide a line may be. terminal_style() asks the stream: colour only on a TTY, never when
 // NO_COLOR is set to a non-empty value (no-color.org) or TERM=dumb; width from the TTY (clamped
-// to [40, 200]), else 80. display_width() counts UTF-8 code points and skips ANSI escapes.
-// Leaves out: double-width CJK/emoji and combining marks (each counts as one column), terminfo,
-// the Windows console width (80 there), 24-bit colour.
+// to [40, 200]), else 80. display_width() counts columns: 2 for East Asian wide characters and
+// emoji, 0 for combining marks, skipping ANSI escapes. Leaves out: grapheme clusters (an emoji
+// ZWJ sequence counts each of its pictures), terminfo, the Windows console width, 24-bit colour.
 #pragma once
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 #include <string_view>
 
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/core/utf8.hpp"
+#include "aib/core/width_tables.hpp"
 
 #if defined(_WIN32)
 #include <io.h>
@@ -128,24 +131,42 @@ inline std::size_t escape_length(std::string_view s, std::size_t i) {
   return j - i;
 }
 
-// UTF-8: continuation bytes look like 10xxxxxx; every other byte starts a code point.
-inline bool starts_code_point(char byte) {
-  return (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
-}
-
 }  // namespace detail
 
-// Columns `text` takes on a terminal: its UTF-8 code points, not counting ANSI escapes.
-//   display_width("naïve ▁") == 7   (9 bytes)
+// Columns a terminal gives one code point: 2 for East Asian wide and fullwidth characters and
+// emoji shown as pictures, 0 for combining marks and format characters (zero-width joiner,
+// variation selectors), 1 for the rest, invalid bytes (kInvalidChar) and control characters
+// included. From the generated tables of aib/core/width_tables.hpp.
+//   char_width(U+4E2D '中') == 2;  char_width(U+0301 combining acute) == 0
+inline int char_width(char32_t cp) {
+  if (cp < 0x300) return 1;  // the tables start at U+0300
+  const auto* first = std::begin(aib::detail::kWidthRanges);
+  const auto* last = std::end(aib::detail::kWidthRanges);
+  const auto* it =
+      std::upper_bound(first, last, cp, [](char32_t c, const aib::detail::WidthRange& r) {
+        return c < r.first;
+      });  // the first range starting after cp: the one before may hold it
+  if (it == first || cp > std::prev(it)->last) return 1;
+  return std::prev(it)->width;
+}
+
+// Columns `text` takes on a terminal: the sum of char_width over its characters (aib/core/utf8.hpp
+// decodes them, an invalid byte being one column), not counting ANSI escapes.
+//   display_width("naïve ▁") == 7 (9 bytes);  display_width("日本") == 4;  ("e\u0301") == 1
 inline int display_width(std::string_view text) {
   int width = 0;
   for (std::size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80 && text[i] != '\x1b') {
+      ++width, ++i;
+      continue;
+    }
     if (const std::size_t n = detail::escape_length(text, i)) {
       i += n;
       continue;
     }
-    if (detail::starts_code_point(text[i])) ++width;
-    ++i;
+    const Utf8Char c = utf8_decode(text, i);
+    width += char_width(c.cp);
+    i += c.len;
   }
   return width;
 }
@@ -180,12 +201,12 @@ inline std::string ellipsize(std::string_view text, int width) {
       i += n;
       continue;
     }
-    if (detail::starts_code_point(text[i])) {
-      if (used == width - 1) break;  // keep one column for the ellipsis
-      ++used;
-    }
-    out += text[i];
-    ++i;
+    const Utf8Char c = utf8_decode(text, i);
+    const int w = char_width(c.cp);
+    if (used + w > width - 1) break;  // keep one column for the ellipsis
+    used += w;
+    out.append(text.substr(i, c.len));
+    i += c.len;
   }
   out += "…";
   if (had_escape) out += "\x1b[0m";

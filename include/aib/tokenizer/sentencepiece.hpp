@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <fstream>
 #include <locale>
 #include <queue>
 #include <sstream>
@@ -24,6 +23,7 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 #include "aib/core/text.hpp"
 
 namespace aib::tokenizer {
@@ -82,13 +82,8 @@ class SentencePieceBpe {
 
   // Reads a .vocab file; throws aib::IoError naming the file and line if it cannot be used.
   static SentencePieceBpe load(const std::string& vocab_path) {
-    std::ifstream in(vocab_path, std::ios::binary);
-    if (!in) throw IoError(fmt::format("SentencePieceBpe::load: cannot open '{}'", vocab_path));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad())
-      throw IoError(fmt::format("SentencePieceBpe::load: cannot read '{}'", vocab_path));
-    return parse(text.str(), vocab_path, "SentencePieceBpe::load");
+    return parse(read_file(vocab_path, "SentencePieceBpe::load"), vocab_path,
+                 "SentencePieceBpe::load");
   }
 
   // The same from the text of a .vocab file; `name` stands for the file in error messages.
@@ -368,15 +363,10 @@ class SentencePieceBpe {
       return IoError(fmt::format("{}: {} line {}: {}", where, name, line, what));
     };
     SentencePieceBpe v;
-    std::size_t line = 0;
+    std::size_t lines = 0;
     int n_bytes = 0;
-    for (std::size_t start = 0; start < text.size();) {
-      ++line;
-      std::size_t end = text.find('\n', start);
-      if (end == std::string_view::npos) end = text.size();
-      std::string_view row = text.substr(start, end - start);
-      start = end + 1;
-      if (!row.empty() && row.back() == '\r') row.remove_suffix(1);  // tolerate CRLF files
+    for_each_line(text, [&](std::string_view row, std::size_t line) {
+      lines = line;
       if (row.empty()) throw bad(line, "empty line; expected 'piece<TAB>score'");
       const std::size_t tab = row.rfind('\t');  // the last tab: a piece may contain a tab
       if (tab == std::string_view::npos)
@@ -412,8 +402,8 @@ class SentencePieceBpe {
       v.pieces_.push_back(piece);
       v.scores_.push_back(score);
       v.kinds_.push_back(kind);
-    }
-    if (line == 0)
+    });
+    if (lines == 0)
       throw IoError(fmt::format("{}: {} is empty; expected 'piece<TAB>score' lines", where, name));
     if (v.unk_id_ < 0)
       throw IoError(fmt::format("{}: {} has no <unk> piece (every SentencePiece model has one)",

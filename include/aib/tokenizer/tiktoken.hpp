@@ -9,16 +9,19 @@
 #pragma once
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 #include "aib/tokenizer/encoding.hpp"
 
 namespace aib::tokenizer {
@@ -42,7 +45,10 @@ inline const std::vector<KnownEncoding>& known_encodings() {
         {"<|fim_suffix|>", 100260},
         {"<|endofprompt|>", 100276}},
        100256},
-      {"o200k_base", SplitPattern::o200k, {{"<|endoftext|>", 199999}, {"<|endofprompt|>", 200018}}, 199998},
+      {"o200k_base",
+       SplitPattern::o200k,
+       {{"<|endoftext|>", 199999}, {"<|endofprompt|>", 200018}},
+       199998},
   };
   return all;
 }
@@ -56,7 +62,8 @@ inline const KnownEncoding* find_known_encoding(std::string_view name) {
 // The directory to look for rank files in: `dir` if given, else $AIB_ENCODINGS; nullopt if neither.
 inline std::optional<std::string> encodings_dir(const std::string& dir = "") {
   if (!dir.empty()) return dir;
-  if (const char* env = std::getenv("AIB_ENCODINGS"); env != nullptr && *env != '\0') return std::string(env);
+  if (const char* env = std::getenv("AIB_ENCODINGS"); env != nullptr && *env != '\0')
+    return std::string(env);
   return std::nullopt;
 }
 
@@ -99,16 +106,19 @@ inline Encoding load_encoding_file(const std::string& path) {
     specials = k->specials;
   }
   const std::string meta_path = prefix + ".meta.json";
-  if (std::ifstream meta_in(meta_path); meta_in) {
+  if (std::error_code ec; std::filesystem::is_regular_file(meta_path, ec)) {
+    const std::string meta_text = read_file(meta_path, "load_encoding");
     nlohmann::json meta;
     try {
-      meta = nlohmann::json::parse(meta_in);
+      meta = nlohmann::json::parse(meta_text);
       pattern = pattern_of(meta.at("pat_str").get<std::string>());
       specials.clear();
       if (meta.contains("special_tokens"))
-        for (const auto& [key, value] : meta["special_tokens"].items()) specials[key] = value.get<Rank>();
+        for (const auto& [key, value] : meta["special_tokens"].items())
+          specials[key] = value.get<Rank>();
     } catch (const nlohmann::json::exception& e) {
-      throw IoError(fmt::format("load_encoding: '{}' is not a valid meta file: {}", meta_path, e.what()));
+      throw IoError(
+          fmt::format("load_encoding: '{}' is not a valid meta file: {}", meta_path, e.what()));
     } catch (const Error& e) {
       throw IoError(fmt::format("load_encoding: '{}': {}", meta_path, e.what()));
     }
@@ -127,8 +137,8 @@ inline Encoding load_encoding(const std::string& name_or_path, const std::string
           k->name));
     const std::string path = *d + "/" + k->name + ".tiktoken";
     if (!std::ifstream(path).good())
-      throw IoError(fmt::format("load_encoding: '{}' does not exist (tools/get-encodings {} downloads it)",
-                                path, *d));
+      throw IoError(fmt::format(
+          "load_encoding: '{}' does not exist (tools/get-encodings {} downloads it)", path, *d));
     Encoding enc = Encoding::load(path, k->pattern, k->specials, k->name);
     if (enc.n_ranks() != k->n_ranks)
       throw IoError(fmt::format("load_encoding: '{}' has {} tokens; {} has {}", path, enc.n_ranks(),
@@ -136,9 +146,10 @@ inline Encoding load_encoding(const std::string& name_or_path, const std::string
     return enc;
   }
   if (!std::ifstream(name_or_path).good())
-    throw IoError(fmt::format("load_encoding: '{}' is neither gpt2, cl100k_base, o200k_base nor an "
-                              "existing .tiktoken file",
-                              name_or_path));
+    throw IoError(
+        fmt::format("load_encoding: '{}' is neither gpt2, cl100k_base, o200k_base nor an "
+                    "existing .tiktoken file",
+                    name_or_path));
   return load_encoding_file(name_or_path);
 }
 
