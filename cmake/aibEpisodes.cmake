@@ -3,6 +3,8 @@
 set(AIB_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/aibEmbed.cmake)
 set(AIB_GOLDEN_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/aibGolden.cmake)
 set(AIB_BIN_DIR ${PROJECT_BINARY_DIR}/bin)
+# The course's shared data (the real tiktoken rank files in data/encodings), as for the unit tests.
+set(AIB_SHARED_DIR ${PROJECT_SOURCE_DIR}/../shared)
 
 # aib_embed(<target> <header-name> name=path ...): generate <header-name> for <target>.
 function(aib_embed target header)
@@ -56,4 +58,24 @@ function(aib_add_episode name)
     COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:${target}> -DEXPECTED=${expected} -DUPDATE=ON
             -P ${AIB_GOLDEN_SCRIPT})
   add_dependencies(update-expected ${target})
+
+  # REAL_ENCODINGS: a second saved output, made with the real rank files of ${AIB_SHARED_DIR}
+  # (or $AIB_SHARED_DIR when the test runs), its test skipped when they are absent.
+  if(EP_REAL_ENCODINGS)
+    set(real ${PROJECT_SOURCE_DIR}/examples/expected/real/${name}.txt)
+    set(golden_real ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:${target}> -DEXPECTED=${real}
+                    -DSHARED_DIR=${AIB_SHARED_DIR})
+    if(AIB_BUILD_TESTS)
+      add_test(NAME golden_real_${name} COMMAND ${golden_real} -P ${AIB_GOLDEN_SCRIPT})
+      set_tests_properties(golden_real_${name} PROPERTIES LABELS golden
+                           SKIP_REGULAR_EXPRESSION "AIB_SKIP: ")
+    endif()
+    if(NOT TARGET update-expected-real)
+      add_custom_target(update-expected-real
+                        COMMENT "Rewriting examples/expected/real/*.txt with the real rank files")
+    endif()
+    add_custom_command(TARGET update-expected-real POST_BUILD
+                       COMMAND ${golden_real} -DUPDATE=ON -P ${AIB_GOLDEN_SCRIPT})
+    add_dependencies(update-expected-real ${target})
+  endif()
 endfunction()
