@@ -1,11 +1,14 @@
 // Tests for aib/core/numeric.hpp: stability at extreme logits, hand-computable values, shapes.
 #include <cmath>
+#include <cstddef>
 #include <limits>
 
 #include "catch.hpp"
 
 #include "aib/core/numeric.hpp"
 #include "aib/core/random.hpp"
+#include "aib/core/reproducible.hpp"
+#include "aib/core/types.hpp"
 
 using aib::Mat;
 using aib::MatD;
@@ -105,11 +108,36 @@ TEST_CASE("non-finite logits follow PyTorch: -inf entries get probability 0, NaN
   CHECK(std::isnan(p(1, 0)));
   // Exactly 0 in double as well (Eigen's vectorised exp alone would give a tiny positive value).
   aib::MatD xd(1, 4);
-  xd << 1.0, -std::numeric_limits<double>::infinity(), 2.0, -std::numeric_limits<double>::infinity();
+  xd << 1.0, -std::numeric_limits<double>::infinity(), 2.0,
+      -std::numeric_limits<double>::infinity();
   const aib::MatD pd = aib::softmax(xd);
   CHECK(pd(0, 1) == 0.0);
   CHECK(pd(0, 3) == 0.0);
   CHECK(pd(0, 0) + pd(0, 2) == Approx(1.0));
   Mat all_masked = Mat::Constant(1, 3, -inf);
   CHECK(aib::logsumexp(all_masked)(0) == -inf);
+}
+
+TEST_CASE("fix_product_blocking gives a product the same bits whatever cache Eigen detected") {
+  aib::Rng rng(3);
+  const aib::Mat a = rng.normal_mat(48, 4000);  // (48, K): K spans several inner blocks
+  const aib::Mat b = rng.normal_mat(4000, 48);  // (K, 48)
+  const auto product_planned_for = [&](std::ptrdiff_t l1) {
+    Eigen::setCpuCacheSizes(l1, 512 * 1024, 8 * 1024 * 1024);  // as another CPU would report
+    aib::fix_product_blocking();
+    CHECK(Eigen::l1CacheSize() == aib::kPlannedL1);
+    CHECK(Eigen::l2CacheSize() == aib::kPlannedL2);
+    const aib::Mat c = a * b;  // (48, 48)
+    return c;
+  };
+  const aib::Mat small_l1 = product_planned_for(16 * 1024);
+  const aib::Mat large_l1 = product_planned_for(64 * 1024);
+  CHECK((small_l1.array() == large_l1.array()).all());
+  // Without the fix, the blocking (and so the rounding) does follow the detected cache.
+  Eigen::setCpuCacheSizes(16 * 1024, 512 * 1024, 8 * 1024 * 1024);
+  const aib::Mat unplanned_small = a * b;  // (48, 48)
+  Eigen::setCpuCacheSizes(64 * 1024, 512 * 1024, 8 * 1024 * 1024);
+  const aib::Mat unplanned_large = a * b;  // (48, 48)
+  CHECK_FALSE((unplanned_small.array() == unplanned_large.array()).all());
+  aib::fix_product_blocking();
 }

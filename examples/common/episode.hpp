@@ -20,6 +20,7 @@
 
 #include "aib/core/check.hpp"
 #include "aib/core/random.hpp"
+#include "aib/core/reproducible.hpp"
 #include "aib/show/narrative.hpp"
 #include "aib/show/terminal.hpp"
 
@@ -94,6 +95,7 @@ class Program {
     } catch (const CLI::ParseError& e) {
       return app_.exit(e);  // --help prints and returns 0; a bad flag prints why and returns != 0
     }
+    fix_product_blocking();  // the saved outputs' digits on any CPU (aib/core/reproducible.hpp)
     Context ctx{show::terminal_style(stdout), seed_, Rng(seed_)};
     // Prose reads best at most 80 columns wide, even on a wide terminal.
     show::Style prose = ctx.style;

@@ -7,6 +7,7 @@
 #include "aib/core/memory.hpp"
 #include "aib/core/numeric.hpp"
 #include "aib/core/random.hpp"
+#include "aib/core/reproducible.hpp"
 #include "aib/core/safetensors.hpp"
 #include "aib/core/sampling.hpp"
 #include "aib/core/text.hpp"
