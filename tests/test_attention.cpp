@@ -337,7 +337,7 @@ TEST_CASE("multi-head attention: parameters are what param_count counts; heads a
   aib::MultiHeadAttention mha(D, H, rng);
   CHECK(mha.d_model() == D);
   CHECK(mha.head_dim() == 4);
-  const aib::Parameters p = mha.parameters("blocks.0.attn");
+  const aib::Parameters p = mha.parameters("h.0.attn");
   // The same names and shapes, in the same order, as parameter_shapes' attention entries.
   aib::TransformerConfig tiny{"tiny", 11, 7, D, 1, H, 32, false, true, true, true, true};
   std::vector<aib::ParamShape> counted;

@@ -31,8 +31,12 @@ std::string fixture(const std::string& name) {
 }
 
 // The character stream and the size of its vocabulary.
-std::vector<Index> stream() { return aib_test::torch_ids(kDir, "stream"); }
-Index vocab_size() { return static_cast<Index>(aib_test::torch_ids(kDir, "vocab").size()); }
+std::vector<Index> stream() {
+  return aib_test::torch_ids(kDir, "stream");
+}
+Index vocab_size() {
+  return static_cast<Index>(aib_test::torch_ids(kDir, "vocab").size());
+}
 
 aib::TransformerConfig tiny_config() {
   aib::TransformerConfig c;
@@ -52,7 +56,8 @@ bool decayed(const std::string& name) {
   const auto ends_with = [&](const std::string& s) {
     return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
   };
-  return ends_with(".weight") && name.find(".norm") == std::string::npos && name.rfind("norm_f", 0) != 0;
+  return ends_with(".weight") && name.find(".ln_") == std::string::npos &&
+         name.rfind("ln_f", 0) != 0;
 }
 
 struct Curve {
@@ -61,10 +66,11 @@ struct Curve {
 };
 
 // K steps of: zero_grad, loss on the windows starting at offsets[s, ·], backward,
-// clip_grad_norm(1.0), AdamW step — two AdamW optimizers standing for PyTorch's two parameter groups.
+// clip_grad_norm(1.0), AdamW step — two AdamW optimizers standing for PyTorch's two parameter
+// groups.
 template <class S>
-Curve train(const aib::GptT<S>& model, const aib::MatT<std::int64_t>& offsets, double lr, double beta2,
-            double weight_decay) {
+Curve train(const aib::GptT<S>& model, const aib::MatT<std::int64_t>& offsets, double lr,
+            double beta2, double weight_decay) {
   const aib::ParametersT<S> params = model.parameters();
   std::vector<aib::TensorT<S>> with_decay, without_decay;
   for (const auto& p : params) (decayed(p.name) ? with_decay : without_decay).push_back(p.tensor);
@@ -124,11 +130,13 @@ void tiny_run(double loss_tol, double norm_tol, double param_tol) {
     const aib::MatT<float> init = aib::load_npy<float>(fixture("tiny_init_" + names[i] + ".npy"));
     params[i].tensor.value() = init.template cast<S>();
   }
-  const Curve got = train(model, aib::load_npy<std::int64_t>(fixture("tiny_offsets.npy")), 1e-2, 0.95, 0.1);
+  const Curve got =
+      train(model, aib::load_npy<std::int64_t>(fixture("tiny_offsets.npy")), 1e-2, 0.95, 0.1);
   const aib::MatD want_loss = torch_ref(kDir, "tiny_loss");
   const aib::MatD want_norm = torch_ref(kDir, "tiny_grad_norm");
   INFO((sizeof(S) == 8 ? "double" : "float"));
-  const double loss_rel = max_rel(got.loss, want_loss), norm_rel = max_rel(got.grad_norm, want_norm);
+  const double loss_rel = max_rel(got.loss, want_loss),
+               norm_rel = max_rel(got.grad_norm, want_norm);
   INFO("largest relative difference: loss " << loss_rel << ", gradient norm " << norm_rel);
   CHECK(loss_rel < loss_tol);
   CHECK(norm_rel < norm_tol);
@@ -144,7 +152,7 @@ void tiny_run(double loss_tol, double norm_tol, double param_tol) {
     // shift of every key by q·b_k is the same for all keys and softmax ignores it), so what
     // remains is rounding error, which Adam's m/(√v + ε) blows up to steps of up to ~lr. It
     // cannot change the loss; in float it is compared below without its key third.
-    if (sizeof(S) == 4 && params[i].name.find("attn.qkv.bias") != std::string::npos) continue;
+    if (sizeof(S) == 4 && params[i].name.find("attn.c_attn.bias") != std::string::npos) continue;
     const std::vector<double> print = fingerprint(params[i].tensor.value().template cast<double>());
     const double scale = std::max(1.0, want_print.row(static_cast<Index>(i)).cwiseAbs().maxCoeff());
     for (Index j = 0; j < 3; ++j) {
@@ -157,8 +165,8 @@ void tiny_run(double loss_tol, double norm_tol, double param_tol) {
   CHECK(worst_print < param_tol);
   const Index D = model.config.d_model;
   for (const auto& p : params) {
-    const bool qkv_bias = p.name.find("attn.qkv.bias") != std::string::npos;
-    if (p.name != "blocks.1.attn.proj.weight" && p.name != "norm_f.weight" && !qkv_bias) continue;
+    const bool qkv_bias = p.name.find("attn.c_attn.bias") != std::string::npos;
+    if (p.name != "h.1.attn.c_proj.weight" && p.name != "ln_f.weight" && !qkv_bias) continue;
     const aib::MatD got_p = p.tensor.value().template cast<double>();  // (r, c)
     const aib::MatD want_p = torch_ref(kDir, "tiny_final_" + p.name);
     INFO(p.name << ": largest difference " << max_diff(got_p, want_p));
@@ -189,7 +197,8 @@ aib::MatT<float> hash_uniform(std::uint64_t index, Index rows, Index cols, doubl
 
 // Measured: loss 4.5e-16, gradient norm 3.4e-15, parameters 3e-15 (the key bias, which is
 // rounding noise, 6e-12).
-TEST_CASE("gpt training vs PyTorch: 30 AdamW steps of a tiny GPT in double", "[gpt][train][torch]") {
+TEST_CASE("gpt training vs PyTorch: 30 AdamW steps of a tiny GPT in double",
+          "[gpt][train][torch]") {
   tiny_run<double>(1e-12, 1e-10, 1e-10);
 }
 
@@ -209,21 +218,21 @@ static void cpu_run(Index steps) {
   for (std::size_t i = 0; i < params.size(); ++i) {
     const std::string& n = params[i].name;
     aib::MatT<float>& v = params[i].tensor.value();
-    if (n.find(".norm") != std::string::npos || n.rfind("norm_f", 0) == 0) {
+    if (n.find(".ln_") != std::string::npos || n.rfind("ln_f", 0) == 0) {
       v.setConstant(n.size() > 7 && n.compare(n.size() - 7, 7, ".weight") == 0 ? 1.f : 0.f);
     } else if (n.size() > 5 && n.compare(n.size() - 5, 5, ".bias") == 0) {
       v.setZero();
     } else {
-      const bool residual = n.find("attn.proj.weight") != std::string::npos ||
-                            n.find("ffn.down.weight") != std::string::npos;
+      const bool residual =
+          n.find("c_proj.weight") != std::string::npos;  // attn.c_proj, mlp.c_proj
       v = hash_uniform(i, v.rows(), v.cols(), residual ? 0.02 / std::sqrt(2.0 * layers) : 0.02);
     }
   }
   // The same initial numbers as PyTorch's (a few, exactly).
   const aib::MatD first = torch_ref(kDir, "cpu_first_values");  // (2, 3)
   const auto& wte = params[0].tensor.value();
-  const auto& down = params[params.size() - 5].tensor.value();  // blocks.3.ffn.down.weight
-  REQUIRE(params[params.size() - 5].name == "blocks.3.ffn.down.weight");
+  const auto& down = params[params.size() - 5].tensor.value();  // h.3.mlp.c_proj.weight
+  REQUIRE(params[params.size() - 5].name == "h.3.mlp.c_proj.weight");
   const Index at[3] = {0, 1, 1000};
   for (Index j = 0; j < 3; ++j) {
     CHECK(static_cast<double>(wte.data()[at[j]]) == first(0, j));
@@ -234,14 +243,15 @@ static void cpu_run(Index steps) {
       aib::load_npy<std::int32_t>(fixture("cpu_offsets.npy")).cast<std::int64_t>();  // (200, 12)
   REQUIRE(offsets.rows() == 200);
   const Curve got = train(model, aib::MatT<std::int64_t>(offsets.topRows(steps)), 1e-3, 0.99, 0.1);
-  const aib::MatD want = torch_ref(kDir, "cpu_loss");  // (200)
+  const aib::MatD want = torch_ref(kDir, "cpu_loss");            // (200)
   const aib::MatD want_norm = torch_ref(kDir, "cpu_grad_norm");  // (200)
   double early = 0.0, worst = 0.0, norm_early = 0.0;
   for (Index s = 0; s < steps; ++s) {
     const auto k = static_cast<std::size_t>(s);
     const double rel = std::abs(got.loss[k] - want(s)) / want(s);
     if (s < 50) early = std::max(early, rel);
-    if (s < 50) norm_early = std::max(norm_early, std::abs(got.grad_norm[k] - want_norm(s)) / want_norm(s));
+    if (s < 50)
+      norm_early = std::max(norm_early, std::abs(got.grad_norm[k] - want_norm(s)) / want_norm(s));
     worst = std::max(worst, rel);
   }
   INFO("largest relative difference: " << early << " in steps 0-49, " << worst << " overall");
@@ -262,11 +272,13 @@ static void cpu_run(Index steps) {
   CHECK(theirs < want(0) - 1.0);  // the curve does fall
 }
 
-TEST_CASE("gpt training vs PyTorch: nanoGPT's CPU shape, first 20 float steps", "[gpt][train][torch]") {
+TEST_CASE("gpt training vs PyTorch: nanoGPT's CPU shape, first 20 float steps",
+          "[gpt][train][torch]") {
   cpu_run(20);
 }
 
 // About a minute of CPU: run it with  test_gpt_train_torch "[slow]"
-TEST_CASE("gpt training vs PyTorch: nanoGPT's CPU shape, 200 float steps", "[.][slow][gpt][train][torch]") {
+TEST_CASE("gpt training vs PyTorch: nanoGPT's CPU shape, 200 float steps",
+          "[.][slow][gpt][train][torch]") {
   cpu_run(200);
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "catch.hpp"
 #include "test_helpers.hpp"
@@ -150,7 +151,8 @@ TEST_CASE("feed-forward sizes: 4D MLP vs ⅔-width gated block, and a gradient c
 
 TEST_CASE("checkpoints: parameters round-trip through safetensors; mismatches are named") {
   const std::string path =
-      (std::filesystem::temp_directory_path() / "aib_test_nn_layers_checkpoint.safetensors").string();
+      (std::filesystem::temp_directory_path() / "aib_test_nn_layers_checkpoint.safetensors")
+          .string();
   aib::Rng rng(6);
   aib::Mlp a(4, 8, rng), b(4, 8, rng), wide(4, 9, rng);
   aib::save_parameters(path, a.parameters("ffn"), {{"episode", "23"}});
@@ -158,9 +160,11 @@ TEST_CASE("checkpoints: parameters round-trip through safetensors; mismatches ar
   aib::load_parameters(path, b.parameters("ffn"));
   CHECK(b.up.weight.value() == a.up.weight.value());
   CHECK(b.down.bias.value() == a.down.bias.value());
-  CHECK_THROWS_WITH(aib::load_parameters(path, wide.parameters("ffn")),
-                    Catch::Contains("tensor 'ffn.up.weight' has shape (4, 8), the model's is (4, 9)"));
-  CHECK_THROWS_WITH(aib::load_parameters(path, b.parameters("mlp")), Catch::Contains("has no tensor 'mlp.up.weight'"));
+  CHECK_THROWS_WITH(
+      aib::load_parameters(path, wide.parameters("ffn")),
+      Catch::Contains("tensor 'ffn.up.weight' has shape (4, 8), the model's is (4, 9)"));
+  CHECK_THROWS_WITH(aib::load_parameters(path, b.parameters("mlp")),
+                    Catch::Contains("has no tensor 'mlp.up.weight'"));
   aib::Linear only(4, 8, rng);
   CHECK_THROWS_WITH(aib::load_parameters(path, only.parameters("ffn.up")),
                     Catch::Contains("holds tensor 'ffn.down.bias', which the model does not have"));
@@ -190,4 +194,35 @@ TEST_CASE("LayerNorm, RMSNorm and Dropout layers") {
   drop.training = true;
   CHECK(drop.forward(x, rng).value() != x.value());
   CHECK_THROWS_AS(aib::LayerNorm(0), aib::Error);
+}
+
+TEST_CASE(
+    "Norm and FeedForward: the switchable layers of a Transformer block, GPT-2 / LLaMA names") {
+  aib::Rng rng(9);
+  const aib::NormT<double> layer(5, true), rms(5, false);
+  CHECK(layer.parameters("ln_1").size() == 2);
+  CHECK(layer.parameters("ln_1")[1].name == "ln_1.bias");
+  REQUIRE(rms.parameters("ln_1").size() == 1);
+  CHECK(rms.parameters("ln_1")[0].name == "ln_1.weight");
+  const TensorD x = TensorD::parameter(rng.normal_mat(3, 5).cast<double>() * 2.0);  // (3, 5)
+  CHECK(max_diff(layer.forward(x).value(), aib::LayerNormT<double>(5).forward(x).value()) == 0.0);
+  CHECK(max_diff(rms.forward(x).value(), aib::RMSNormT<double>(5).forward(x).value()) == 0.0);
+
+  aib::Rng r1(10), r2(10);
+  const aib::MlpT<double> mlp(5, 7, r1);
+  const aib::FeedForwardT<double> ffn(aib::MlpT<double>(5, 7, r2));  // the same draws
+  CHECK(max_diff(ffn.forward(x).value(), mlp.forward(x).value()) == 0.0);
+  std::vector<std::string> names;
+  for (const auto& p : ffn.parameters("mlp")) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight",
+                                          "mlp.c_proj.bias"});
+  aib::Rng r3(11), r4(11);
+  const aib::GatedFfnT<double> glu(5, 6, r3);
+  const aib::FeedForwardT<double> gated(aib::GatedFfnT<double>(5, 6, r4));
+  CHECK(gated.gated);
+  CHECK(max_diff(gated.forward(x).value(), glu.forward(x).value()) == 0.0);
+  names.clear();
+  for (const auto& p : gated.parameters("mlp")) names.push_back(p.name);
+  CHECK(names == std::vector<std::string>{"mlp.gate_proj.weight", "mlp.up_proj.weight",
+                                          "mlp.down_proj.weight"});
 }

@@ -2,6 +2,7 @@
 // the shape list is what the library's own layers allocate.
 #include "catch.hpp"
 
+#include "aib/nn/attention.hpp"
 #include "aib/nn/embedding.hpp"
 #include "aib/nn/linear.hpp"
 #include "aib/nn/param_count.hpp"
@@ -36,15 +37,19 @@ TEST_CASE("the shape list is what Linear and Embedding allocate") {
   CHECK(shapes[0].name == built[0].name);
   CHECK(shapes[0].rows == built[0].tensor.rows());
   CHECK(shapes[1].name == built[1].name);
-  const aib::Parameters qkv = aib::Linear(8, 24, rng).parameters("blocks.0.attn.qkv");
-  const auto it = std::find_if(shapes.begin(), shapes.end(),
-                               [](const aib::ParamShape& s) { return s.name == "blocks.0.attn.qkv.weight"; });
+  const aib::Parameters qkv = aib::MultiHeadAttention(8, 2, rng).parameters("h.0.attn");
+  const auto it = std::find_if(shapes.begin(), shapes.end(), [](const aib::ParamShape& s) {
+    return s.name == "h.0.attn.c_attn.weight";
+  });
   REQUIRE(it != shapes.end());
   CHECK(it->rows == qkv[0].tensor.rows());
   CHECK(it->cols == qkv[0].tensor.cols());
+  CHECK(it->name == qkv[0].name);
   CHECK((it + 1)->name == qkv[1].name);
   CHECK((it + 1)->size() == qkv[1].tensor.size());
-  CHECK(shapes.back().name == "head.weight");
+  CHECK((it + 2)->name == qkv[2].name);  // h.0.attn.c_proj.weight
+  CHECK((it + 2)->size() == qkv[2].tensor.size());
+  CHECK(shapes.back().name == "lm_head.weight");
   CHECK_THROWS_WITH(aib::parameter_shapes(aib::TransformerConfig{"bad"}),
                     Catch::Contains("config 'bad' has a non-positive size"));
 }

@@ -165,6 +165,26 @@ TEST_CASE("LearnedPositions: GPT-2 init from aib::Rng, shapes, rows, parameter n
   CHECK(found);
 }
 
+TEST_CASE("LearnedPositions::gather: any positions, a batch's repeats add their gradients") {
+  aib::Rng rng(12);
+  const aib::LearnedPositionsT<double> wpe(6, 3, rng);
+  const std::vector<Index> positions{0, 1, 2, 0, 1, 2};  // B = 2 sequences of T = 3
+  const TensorD x = wpe.gather(positions);               // (6, 3)
+  for (Index i = 0; i < 6; ++i)
+    CHECK((x.value().row(i) - wpe.weight.value().row(positions[static_cast<std::size_t>(i)]))
+              .cwiseAbs()
+              .maxCoeff() == 0.0);
+  const MatD G = random_mat(6, 3, 13);
+  x.backward(G);
+  const MatD& g = wpe.weight.grad();  // (6, 3)
+  CHECK((g.row(0) - (G.row(0) + G.row(3))).cwiseAbs().maxCoeff() < 1e-15);
+  CHECK((g.row(2) - (G.row(2) + G.row(5))).cwiseAbs().maxCoeff() < 1e-15);
+  CHECK(g.bottomRows(3).cwiseAbs().maxCoeff() == 0.0);  // positions 3 … 5 unused
+  CHECK_THROWS_WITH(wpe.gather({2, 6}),
+                    Catch::Contains("LearnedPositions::gather: position 6 (entry 1) is outside"));
+  CHECK_THROWS_AS(wpe.gather({-1}), aib::Error);
+}
+
 TEST_CASE("LearnedPositions: the gradient reaches exactly the rows that were used") {
   aib::Rng rng(8);
   const aib::LearnedPositionsT<double> wpe(12, 4, rng);

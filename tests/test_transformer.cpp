@@ -15,6 +15,7 @@
 #include "torch_ref.hpp"
 
 #include "aib/autograd/gradcheck.hpp"
+#include "aib/nn/gpt.hpp"
 #include "aib/nn/transformer.hpp"
 
 using aib::Index;
@@ -276,10 +277,10 @@ TEST_CASE("greedy decode follows the argmax of the forward pass and stops at eos
   // Forcing eos to be certain: an empty answer.
   aib::EncoderDecoderT<double> sure = model;
   // final norm outputs a row of ones (γ = 0, β = 1); the head maps it to D on eos, 0 elsewhere
-  sure.decoder.norm_f.weight = TensorD::parameter(MatD::Zero(1, 8));
-  sure.decoder.norm_f.bias = TensorD::parameter(MatD::Ones(1, 8));
-  sure.decoder.head.weight = TensorD::parameter(MatD::Zero(8, 7));
-  sure.decoder.head.weight.value().col(eos).setOnes();
+  sure.decoder.ln_f.weight = TensorD::parameter(MatD::Zero(1, 8));
+  sure.decoder.ln_f.bias = TensorD::parameter(MatD::Ones(1, 8));
+  sure.decoder.lm_head.weight = TensorD::parameter(MatD::Zero(8, 7));
+  sure.decoder.lm_head.weight.value().col(eos).setOnes();
   CHECK(sure.decode(src, bos, eos, 6).empty());
 }
 
@@ -305,28 +306,59 @@ TEST_CASE("parameter counts equal the formula, names follow the layout") {
 
   std::vector<std::string> names;
   for (const auto& p : model.parameters()) names.push_back(p.name);
-  CHECK(names.front() == "encoder.embed.weight");
-  CHECK(std::find(names.begin(), names.end(), "encoder.blocks.0.attn.qkv.weight") != names.end());
-  CHECK(std::find(names.begin(), names.end(), "encoder.blocks.1.ffn.down.bias") != names.end());
-  CHECK(std::find(names.begin(), names.end(), "decoder.blocks.1.cross_attn.qkv.weight") !=
+  CHECK(names.front() == "encoder.wte.weight");
+  CHECK(std::find(names.begin(), names.end(), "encoder.h.0.attn.c_attn.weight") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "encoder.h.1.mlp.c_proj.bias") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "encoder.ln_f.bias") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "decoder.h.1.crossattention.c_attn.weight") !=
         names.end());
-  CHECK(std::find(names.begin(), names.end(), "decoder.blocks.0.cross_norm.weight") != names.end());
-  CHECK(names.back() == "decoder.head.weight");
+  CHECK(std::find(names.begin(), names.end(), "decoder.h.0.ln_cross_attn.weight") != names.end());
+  CHECK(names.back() == "decoder.lm_head.weight");
   const std::vector<std::string> block0 = [&] {
     std::vector<std::string> out;
-    for (const auto& p : model.decoder.blocks[0].parameters("b")) out.push_back(p.name);
+    for (const auto& p : model.decoder.h[0].parameters("b")) out.push_back(p.name);
     return out;
   }();
-  CHECK(block0 == std::vector<std::string>{
-                      "b.norm1.weight", "b.norm1.bias", "b.attn.qkv.weight", "b.attn.qkv.bias",
-                      "b.attn.proj.weight", "b.attn.proj.bias", "b.cross_norm.weight",
-                      "b.cross_norm.bias", "b.cross_attn.qkv.weight", "b.cross_attn.qkv.bias",
-                      "b.cross_attn.proj.weight", "b.cross_attn.proj.bias", "b.norm2.weight",
-                      "b.norm2.bias", "b.ffn.up.weight", "b.ffn.up.bias", "b.ffn.down.weight",
-                      "b.ffn.down.bias"});
+  // GPT-2's names (Hugging Face's GPT2Block with add_cross_attention for the cross-attention).
+  CHECK(block0 ==
+        std::vector<std::string>{"b.ln_1.weight", "b.ln_1.bias", "b.attn.c_attn.weight",
+                                 "b.attn.c_attn.bias", "b.attn.c_proj.weight", "b.attn.c_proj.bias",
+                                 "b.ln_cross_attn.weight", "b.ln_cross_attn.bias",
+                                 "b.crossattention.c_attn.weight", "b.crossattention.c_attn.bias",
+                                 "b.crossattention.c_proj.weight", "b.crossattention.c_proj.bias",
+                                 "b.ln_2.weight", "b.ln_2.bias", "b.mlp.c_fc.weight",
+                                 "b.mlp.c_fc.bias", "b.mlp.c_proj.weight", "b.mlp.c_proj.bias"});
   std::vector<std::string> clf_names;
   for (const auto& p : enc.parameters()) clf_names.push_back(p.name);
-  CHECK(clf_names[1] == "encoder.pos.weight");
+  CHECK(clf_names[1] == "encoder.wpe.weight");
+}
+
+// The decoder run alone and GptT (gpt.hpp) are one computation under one set of names: the
+// decoder's parameters, loaded by name into a GPT of the same sizes, give the same logits.
+TEST_CASE("the decoder alone is GptT: same names, same logits from the same weights") {
+  aib::Rng rng(19);
+  const aib::StackConfig sc = small_config(7, aib::Positions::learned);
+  const aib::DecoderT<double> dec(sc, rng);
+  aib::TransformerConfig gc;
+  gc.name = "same";
+  gc.vocab_size = sc.vocab_size;
+  gc.context = sc.max_len;
+  gc.d_model = sc.d_model;
+  gc.n_layers = sc.n_layers;
+  gc.n_heads = sc.n_heads;
+  gc.ffn_hidden = sc.ffn_hidden;
+  gc.tied_embeddings = false;
+  const aib::GptT<double> gpt(gc, rng);
+  const aib::ParametersT<double> from = dec.parameters(""), to = gpt.parameters();
+  REQUIRE(from.size() == to.size());
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    INFO(from[i].name);
+    REQUIRE(from[i].name == to[i].name);
+    aib::TensorD t = to[i].tensor;
+    t.value() = from[i].tensor.value();
+  }
+  const Ids ids{3, 1, 4, 1, 5, 6};
+  CHECK(max_diff(gpt.forward(ids).value(), dec.forward(ids).value()) < kExact);
 }
 
 // ---- Errors -------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 
 The model is written here from torch primitives in aibasics' layout and naming (a linear weight
 is (D_in, D_out) and applied as x @ W; the attention projections are one fused qkv matrix), so
-every parameter can be saved under the name aib::Gpt::parameters() gives it. Pre-norm blocks,
+every parameter can be saved under the name aib::Gpt::parameters() gives it (GPT-2's state-dict
+names: wte, wpe, h.<l>.ln_1, h.<l>.attn.c_attn, h.<l>.mlp.c_fc, ln_f, lm_head). Pre-norm blocks,
 causal multi-head attention, GELU MLP (erf form), learned positions, final LayerNorm; two
 variants: an untied head, and a head tied to the token embedding.
 
@@ -33,18 +34,18 @@ B = 2
 def params(tied):
     p = {"wte.weight": torch.randn(V, D) * 0.3, "wpe.weight": torch.randn(T, D) * 0.3}
     for l in range(L):
-        b = f"blocks.{l}"
-        for norm in ("norm1", "norm2"):
+        b = f"h.{l}"
+        for norm in ("ln_1", "ln_2"):
             p[f"{b}.{norm}.weight"] = 1 + 0.1 * torch.randn(1, D)
             p[f"{b}.{norm}.bias"] = 0.1 * torch.randn(1, D)
-        for name, (i, o) in {"attn.qkv": (D, 3 * D), "attn.proj": (D, D),
-                             "ffn.up": (D, F_), "ffn.down": (F_, D)}.items():
+        for name, (i, o) in {"attn.c_attn": (D, 3 * D), "attn.c_proj": (D, D),
+                             "mlp.c_fc": (D, F_), "mlp.c_proj": (F_, D)}.items():
             p[f"{b}.{name}.weight"] = torch.randn(i, o) / math.sqrt(i)
             p[f"{b}.{name}.bias"] = 0.1 * torch.randn(1, o)
-    p["norm_f.weight"] = 1 + 0.1 * torch.randn(1, D)
-    p["norm_f.bias"] = 0.1 * torch.randn(1, D)
+    p["ln_f.weight"] = 1 + 0.1 * torch.randn(1, D)
+    p["ln_f.bias"] = 0.1 * torch.randn(1, D)
     if not tied:
-        p["head.weight"] = torch.randn(D, V) / math.sqrt(D)
+        p["lm_head.weight"] = torch.randn(D, V) / math.sqrt(D)
     return p
 
 
@@ -53,17 +54,17 @@ def forward(p, ids, tied):
     mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
     ln = lambda x, n: F.layer_norm(x, (D,), p[n + ".weight"][0], p[n + ".bias"][0], 1e-5)
     for l in range(L):
-        b = f"blocks.{l}"
-        qkv = ln(x, b + ".norm1") @ p[b + ".attn.qkv.weight"] + p[b + ".attn.qkv.bias"]
+        b = f"h.{l}"
+        qkv = ln(x, b + ".ln_1") @ p[b + ".attn.c_attn.weight"] + p[b + ".attn.c_attn.bias"]
         q, k, v = (z.view(B, T, H, D // H).transpose(1, 2) for z in qkv.split(D, dim=1))
         att = (q @ k.transpose(-2, -1)) / math.sqrt(D // H)
         att = F.softmax(att.masked_fill(~mask, float("-inf")), dim=-1)
         y = (att @ v).transpose(1, 2).reshape(B * T, D)
-        x = x + y @ p[b + ".attn.proj.weight"] + p[b + ".attn.proj.bias"]
-        h = F.gelu(ln(x, b + ".norm2") @ p[b + ".ffn.up.weight"] + p[b + ".ffn.up.bias"])
-        x = x + h @ p[b + ".ffn.down.weight"] + p[b + ".ffn.down.bias"]
-    x = ln(x, "norm_f")
-    return x @ (p["wte.weight"].T if tied else p["head.weight"])
+        x = x + y @ p[b + ".attn.c_proj.weight"] + p[b + ".attn.c_proj.bias"]
+        h = F.gelu(ln(x, b + ".ln_2") @ p[b + ".mlp.c_fc.weight"] + p[b + ".mlp.c_fc.bias"])
+        x = x + h @ p[b + ".mlp.c_proj.weight"] + p[b + ".mlp.c_proj.bias"]
+    x = ln(x, "ln_f")
+    return x @ (p["wte.weight"].T if tied else p["lm_head.weight"])
 
 
 def save(name, t):

@@ -65,25 +65,26 @@ def names(L, tied=False):
     """Parameter names in aib::GptT::parameters() order."""
     n = ["wte.weight", "wpe.weight"]
     for l in range(L):
-        b = f"blocks.{l}"
-        n += [f"{b}.norm1.weight", f"{b}.norm1.bias", f"{b}.attn.qkv.weight", f"{b}.attn.qkv.bias",
-              f"{b}.attn.proj.weight", f"{b}.attn.proj.bias", f"{b}.norm2.weight", f"{b}.norm2.bias",
-              f"{b}.ffn.up.weight", f"{b}.ffn.up.bias", f"{b}.ffn.down.weight", f"{b}.ffn.down.bias"]
-    n += ["norm_f.weight", "norm_f.bias"]
+        b = f"h.{l}"
+        n += [f"{b}.ln_1.weight", f"{b}.ln_1.bias", f"{b}.attn.c_attn.weight",
+              f"{b}.attn.c_attn.bias", f"{b}.attn.c_proj.weight", f"{b}.attn.c_proj.bias",
+              f"{b}.ln_2.weight", f"{b}.ln_2.bias", f"{b}.mlp.c_fc.weight", f"{b}.mlp.c_fc.bias",
+              f"{b}.mlp.c_proj.weight", f"{b}.mlp.c_proj.bias"]
+    n += ["ln_f.weight", "ln_f.bias"]
     if not tied:
-        n.append("head.weight")
+        n.append("lm_head.weight")
     return n
 
 
 def shapes(V, T, D, L, F_):
-    s = {"wte.weight": (V, D), "wpe.weight": (T, D), "norm_f.weight": (1, D), "norm_f.bias": (1, D),
-         "head.weight": (D, V)}
+    s = {"wte.weight": (V, D), "wpe.weight": (T, D), "ln_f.weight": (1, D), "ln_f.bias": (1, D),
+         "lm_head.weight": (D, V)}
     for l in range(L):
-        b = f"blocks.{l}"
-        for norm in ("norm1", "norm2"):
+        b = f"h.{l}"
+        for norm in ("ln_1", "ln_2"):
             s[f"{b}.{norm}.weight"] = s[f"{b}.{norm}.bias"] = (1, D)
-        for name, (i, o) in {"attn.qkv": (D, 3 * D), "attn.proj": (D, D),
-                             "ffn.up": (D, F_), "ffn.down": (F_, D)}.items():
+        for name, (i, o) in {"attn.c_attn": (D, 3 * D), "attn.c_proj": (D, D),
+                             "mlp.c_fc": (D, F_), "mlp.c_proj": (F_, D)}.items():
             s[f"{b}.{name}.weight"] = (i, o)
             s[f"{b}.{name}.bias"] = (1, o)
     return s
@@ -92,7 +93,7 @@ def shapes(V, T, D, L, F_):
 def decayed(name):
     """nanoGPT's rule (every matrix decays, biases and norm parameters do not), by name here
     because aibasics stores biases and norm parameters as (1, D) matrices."""
-    return name.endswith(".weight") and ".norm" not in name and not name.startswith("norm_f")
+    return name.endswith(".weight") and ".ln_" not in name and not name.startswith("ln_f")
 
 
 def forward(p, ids, B, T, D, L, H):
@@ -100,16 +101,16 @@ def forward(p, ids, B, T, D, L, H):
     mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
     ln = lambda x, n: F.layer_norm(x, (D,), p[n + ".weight"][0], p[n + ".bias"][0], 1e-5)
     for l in range(L):
-        b = f"blocks.{l}"
-        qkv = ln(x, b + ".norm1") @ p[b + ".attn.qkv.weight"] + p[b + ".attn.qkv.bias"]
+        b = f"h.{l}"
+        qkv = ln(x, b + ".ln_1") @ p[b + ".attn.c_attn.weight"] + p[b + ".attn.c_attn.bias"]
         q, k, v = (z.reshape(B, T, H, D // H).transpose(1, 2) for z in qkv.split(D, dim=1))
         att = (q @ k.transpose(-2, -1)) / math.sqrt(D // H)
         att = F.softmax(att.masked_fill(~mask, float("-inf")), dim=-1)
         y = (att @ v).transpose(1, 2).reshape(B * T, D)
-        x = x + y @ p[b + ".attn.proj.weight"] + p[b + ".attn.proj.bias"]
-        h = F.gelu(ln(x, b + ".norm2") @ p[b + ".ffn.up.weight"] + p[b + ".ffn.up.bias"])
-        x = x + h @ p[b + ".ffn.down.weight"] + p[b + ".ffn.down.bias"]
-    return ln(x, "norm_f") @ p["head.weight"]                                    # (B*T, V)
+        x = x + y @ p[b + ".attn.c_proj.weight"] + p[b + ".attn.c_proj.bias"]
+        h = F.gelu(ln(x, b + ".ln_2") @ p[b + ".mlp.c_fc.weight"] + p[b + ".mlp.c_fc.bias"])
+        x = x + h @ p[b + ".mlp.c_proj.weight"] + p[b + ".mlp.c_proj.bias"]
+    return ln(x, "ln_f") @ p["lm_head.weight"]                                    # (B*T, V)
 
 
 def train(p, offsets, B, T, D, L, H, lr, betas, wd):
@@ -148,7 +149,7 @@ for n in tiny_names:
     shape = shapes(V, T, D, L, F_)[n]
     if n.startswith(("wte", "wpe")):
         w = 0.1 * torch.randn(shape)
-    elif ".norm" in n or n.startswith("norm_f"):
+    elif ".ln_" in n or n.startswith("ln_f"):
         w = (1.0 if n.endswith("weight") else 0.0) + 0.05 * torch.randn(shape)
     elif n.endswith("bias"):
         w = 0.02 * torch.randn(shape)
@@ -163,8 +164,8 @@ losses, norms = train(p, offsets, B, T, D, L, H, lr=1e-2, betas=(0.9, 0.95), wd=
 save("tiny_loss", losses)
 save("tiny_grad_norm", norms)
 save("tiny_fingerprint", np.stack([fingerprint(p[n]) for n in tiny_names]))
-for n in ("blocks.1.attn.proj.weight", "norm_f.weight", "blocks.0.attn.qkv.bias",
-          "blocks.1.attn.qkv.bias"):
+for n in ("h.1.attn.c_proj.weight", "ln_f.weight", "h.0.attn.c_attn.bias",
+          "h.1.attn.c_attn.bias"):
     save(f"tiny_final_{n}", p[n].detach().numpy())
 with open(os.path.join(out, "tiny_names.txt"), "w") as f:
     f.write("\n".join(tiny_names) + "\n")
@@ -193,16 +194,16 @@ sh = shapes(V, T, D, L, F_)
 p = {}
 for i, n in enumerate(cpu_names):
     shape = sh[n]
-    if ".norm" in n or n.startswith("norm_f"):
+    if ".ln_" in n or n.startswith("ln_f"):
         w = np.full(shape, 1.0 if n.endswith("weight") else 0.0, dtype=np.float32)
     elif n.endswith("bias"):
         w = np.zeros(shape, dtype=np.float32)
     else:
-        std = 0.02 / math.sqrt(2 * L) if n.endswith(("attn.proj.weight", "ffn.down.weight")) else 0.02
+        std = 0.02 / math.sqrt(2 * L) if n.endswith("c_proj.weight") else 0.02
         w = hash_uniform(i, shape[0] * shape[1], std).reshape(shape)
     p[n] = torch.from_numpy(w).requires_grad_(True)
 save("cpu_first_values", np.array([[float(p[n].reshape(-1)[k]) for k in (0, 1, 1000)]
-                                   for n in ("wte.weight", "blocks.3.ffn.down.weight")]))
+                                   for n in ("wte.weight", "h.3.mlp.c_proj.weight")]))
 offsets = torch.randint(0, len(stream) - T, (K, B)).numpy().astype(np.int32)
 save("cpu_offsets", offsets)
 losses, norms = train(p, offsets, B, T, D, L, H, lr=1e-3, betas=(0.9, 0.99), wd=0.1)

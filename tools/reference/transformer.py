@@ -11,11 +11,12 @@ d_model D = 16, nhead H = 4, dim_feedforward F = 32), every weight and bias redr
         (src_key_padding_mask)
   dec   torch.nn.TransformerDecoderLayer,  tgt (U = 4) under a causal tgt_mask, memory (S = 6)
         with the last 2 positions padded (memory_key_padding_mask)
-Parameters are saved in aibasics' layout and names, <layer>_<name>.npy, e.g. enc_attn.qkv.weight:
-  attn.qkv.weight = self_attn.in_proj_weight transposed (D, 3D), attn.qkv.bias (1, 3D),
-  attn.proj.weight = self_attn.out_proj.weight transposed, ffn.up.weight = linear1.weight
-  transposed (D, F), ffn.down.weight = linear2.weight transposed (F, D), biases as (1, n);
-  decoder: cross_attn = multihead_attn, norm1 = norm1, cross_norm = norm2, norm2 = norm3.
+Parameters are saved in aibasics' layout and (GPT-2) names, <layer>_<name>.npy, e.g.
+enc_attn.c_attn.weight: attn.c_attn.weight = self_attn.in_proj_weight transposed (D, 3D),
+  attn.c_attn.bias (1, 3D), attn.c_proj.weight = self_attn.out_proj.weight transposed,
+  mlp.c_fc.weight = linear1.weight transposed (D, F), mlp.c_proj.weight = linear2.weight
+  transposed (F, D), biases as (1, n); ln_1 = norm1, ln_2 = norm2 (encoder) or norm3 (decoder);
+  decoder: crossattention = multihead_attn, ln_cross_attn = norm2.
 Per layer: <layer>_x (rows, D) input, dec_memory (S, D), <layer>_valid (1, keys) 1 = real key,
 <layer>_y the output, <layer>_R the weights of L = sum(R * y), <layer>_dx (and dec_dmemory),
 <layer>_d<name> dL/d(parameter) in aibasics' layout.
@@ -52,10 +53,10 @@ def aib_params(mods):
         if kind == "norm":
             out += [(prefix + ".weight", mod.weight, False), (prefix + ".bias", mod.bias, False)]
         elif kind == "attn":
-            out += [(prefix + ".qkv.weight", mod.in_proj_weight, True),
-                    (prefix + ".qkv.bias", mod.in_proj_bias, False),
-                    (prefix + ".proj.weight", mod.out_proj.weight, True),
-                    (prefix + ".proj.bias", mod.out_proj.bias, False)]
+            out += [(prefix + ".c_attn.weight", mod.in_proj_weight, True),
+                    (prefix + ".c_attn.bias", mod.in_proj_bias, False),
+                    (prefix + ".c_proj.weight", mod.out_proj.weight, True),
+                    (prefix + ".c_proj.bias", mod.out_proj.bias, False)]
         else:  # linear
             out += [(prefix + ".weight", mod.weight, True), (prefix + ".bias", mod.bias, False)]
     return out
@@ -94,9 +95,9 @@ x = torch.randn(T, D).requires_grad_(True)
 pad = (torch.arange(T) >= valid).reshape(1, T)
 y = enc(x[None], src_key_padding_mask=pad)[0]
 save("enc_valid", (~pad).to(torch.float64))
-dump("enc", enc, aib_params([("norm1", enc.norm1, "norm"), ("attn", enc.self_attn, "attn"),
-                             ("norm2", enc.norm2, "norm"), ("ffn.up", enc.linear1, "linear"),
-                             ("ffn.down", enc.linear2, "linear")]), {"x": x}, y)
+dump("enc", enc, aib_params([("ln_1", enc.norm1, "norm"), ("attn", enc.self_attn, "attn"),
+                             ("ln_2", enc.norm2, "norm"), ("mlp.c_fc", enc.linear1, "linear"),
+                             ("mlp.c_proj", enc.linear2, "linear")]), {"x": x}, y)
 
 # ---- Decoder layer with cross-attention ----
 dec = torch.nn.TransformerDecoderLayer(D, H, dim_feedforward=F, dropout=0.0, activation="gelu",
@@ -113,10 +114,10 @@ causal = torch.triu(torch.ones(U, U, dtype=torch.bool), diagonal=1)  # True = ma
 mem_pad = (torch.arange(S) >= mem_valid).reshape(1, S)
 y = dec(x[None], memory[None], tgt_mask=causal, memory_key_padding_mask=mem_pad)[0]
 save("dec_valid", (~mem_pad).to(torch.float64))
-dump("dec", dec, aib_params([("norm1", dec.norm1, "norm"), ("attn", dec.self_attn, "attn"),
-                             ("cross_norm", dec.norm2, "norm"),
-                             ("cross_attn", dec.multihead_attn, "attn"),
-                             ("norm2", dec.norm3, "norm"), ("ffn.up", dec.linear1, "linear"),
-                             ("ffn.down", dec.linear2, "linear")]), {"x": x, "memory": memory}, y)
+dump("dec", dec, aib_params([("ln_1", dec.norm1, "norm"), ("attn", dec.self_attn, "attn"),
+                             ("ln_cross_attn", dec.norm2, "norm"),
+                             ("crossattention", dec.multihead_attn, "attn"),
+                             ("ln_2", dec.norm3, "norm"), ("mlp.c_fc", dec.linear1, "linear"),
+                             ("mlp.c_proj", dec.linear2, "linear")]), {"x": x, "memory": memory}, y)
 
 print(f"wrote {out} with torch {torch.__version__}, numpy {np.__version__}")

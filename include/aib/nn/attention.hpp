@@ -130,9 +130,10 @@ TensorT<S> scaled_dot_product_attention(const TensorT<S>& q, const TensorT<S>& k
 
 // H attention heads side by side, each on its own Dh = D/H columns of the projected queries, keys
 // and values; their outputs are concatenated back to D columns and mixed by W_o.
-// Parameters (named as aib/nn/param_count.hpp counts them, e.g. "blocks.0.attn.qkv.weight"):
-//   qkv.weight (D, 3D) = [W_q W_k W_v], qkv.bias (1, 3D) = [b_q b_k b_v]   (biases optional)
-//   proj.weight (D, D) = W_o,           proj.bias (1, D) = b_o
+// Parameters, under GPT-2's names (as param_count.hpp lists them, "h.0.attn.c_attn.weight"):
+//   c_attn.weight (D, 3D) = [W_q W_k W_v], c_attn.bias (1, 3D) = [b_q b_k b_v]   (field qkv)
+//   c_proj.weight (D, D) = W_o,            c_proj.bias (1, D) = b_o              (field proj)
+// (GPT-2's Conv1D stores these (D_in, D_out) too; biases are optional.)
 // Head h uses columns [h·Dh, (h+1)·Dh) of each of W_q, W_k, W_v — PyTorch's layout: its
 // in_proj_weight is this qkv.weight transposed, its out_proj.weight is proj.weight transposed.
 // Init: Linear's U(−1/√D, 1/√D) for every weight and bias (aib/autograd/init.hpp re-initialises).
@@ -183,8 +184,8 @@ struct MultiHeadAttentionT {
   }
 
   ParametersT<S> parameters(const std::string& prefix = "") const {
-    ParametersT<S> out = qkv.parameters(join_name(prefix, "qkv"));
-    append(out, proj.parameters(join_name(prefix, "proj")));
+    ParametersT<S> out = qkv.parameters(join_name(prefix, "c_attn"));
+    append(out, proj.parameters(join_name(prefix, "c_proj")));
     return out;
   }
 

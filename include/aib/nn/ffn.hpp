@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "aib/autograd/activations.hpp"
 #include "aib/nn/linear.hpp"
@@ -54,7 +55,7 @@ struct MlpT {
   MlpT(Index d_model, Index hidden, Rng& rng, Activation activation = Activation::gelu)
       : up(d_model, hidden, rng), down(hidden, d_model, rng), act(activation) {}
 
-  TensorT<S> forward(const TensorT<S>& x) const {  // (T, D) -> (T, D)
+  TensorT<S> forward(const TensorT<S>& x) const {       // (T, D) -> (T, D)
     const TensorT<S> h = activate(up.forward(x), act);  // (T, F)
     return down.forward(h);
   }
@@ -82,7 +83,7 @@ struct GatedFfnT {
         down(hidden, d_model, rng, false),
         act(activation) {}
 
-  TensorT<S> forward(const TensorT<S>& x) const {                          // (T, D) -> (T, D)
+  TensorT<S> forward(const TensorT<S>& x) const {                             // (T, D) -> (T, D)
     const TensorT<S> h = mul(activate(gate.forward(x), act), up.forward(x));  // (T, F)
     return down.forward(h);
   }
@@ -95,5 +96,37 @@ struct GatedFfnT {
   }
 };
 using GatedFfn = GatedFfnT<float>;
+
+// The feed-forward sublayer of a Transformer block (gpt.hpp, transformer.hpp): an MLP or a gated
+// block, as the model's config says, under the names of the checkpoints people load: GPT-2's
+// "c_fc", "c_proj" for the MLP, LLaMA's "gate_proj", "up_proj", "down_proj" for the gated block.
+// (MlpT and GatedFfnT on their own keep the plain names "up", "down", "gate".)
+template <class S>
+struct FeedForwardT {
+  bool gated = false;
+  MlpT<S> mlp;       // (D, F), (F, D)          when !gated
+  GatedFfnT<S> glu;  // (D, F), (D, F), (F, D)  when gated
+
+  FeedForwardT() = default;
+  explicit FeedForwardT(MlpT<S> m) : gated(false), mlp(std::move(m)) {}
+  explicit FeedForwardT(GatedFfnT<S> g) : gated(true), glu(std::move(g)) {}
+
+  TensorT<S> forward(const TensorT<S>& x) const {  // (T, D) -> (T, D)
+    return gated ? glu.forward(x) : mlp.forward(x);
+  }
+
+  ParametersT<S> parameters(const std::string& prefix = "") const {
+    if (!gated) {
+      ParametersT<S> out = mlp.up.parameters(join_name(prefix, "c_fc"));
+      append(out, mlp.down.parameters(join_name(prefix, "c_proj")));
+      return out;
+    }
+    ParametersT<S> out = glu.gate.parameters(join_name(prefix, "gate_proj"));
+    append(out, glu.up.parameters(join_name(prefix, "up_proj")));
+    append(out, glu.down.parameters(join_name(prefix, "down_proj")));
+    return out;
+  }
+};
+using FeedForward = FeedForwardT<float>;
 
 }  // namespace aib

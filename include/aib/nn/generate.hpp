@@ -36,27 +36,26 @@ inline Mat forward_cached(const Gpt& model, const std::vector<Index>& new_ids, K
   const Index n = static_cast<Index>(new_ids.size()), t0 = cache.length(), D = c.d_model;
   if (n == 0) fail("forward_cached: no new tokens");
   if (!model.causal)
-    fail("forward_cached: the model has no causal mask, so every new token would change the cached "
-         "keys and values; generate with use_cache = false");
+    fail(
+        "forward_cached: the model has no causal mask, so every new token would change the cached "
+        "keys and values; generate with use_cache = false");
   if (t0 + n > c.context)
     fail("forward_cached: {} cached + {} new tokens exceed the context of {}", t0, n, c.context);
   if (cache.k.empty()) {
-    cache.k.assign(model.blocks.size(), Mat(0, D));
-    cache.v.assign(model.blocks.size(), Mat(0, D));
+    cache.k.assign(model.h.size(), Mat(0, D));
+    cache.v.assign(model.h.size(), Mat(0, D));
   }
-  std::vector<Index> positions(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) positions[static_cast<std::size_t>(i)] = t0 + i;
-  Tensor x = add(model.wte.forward(new_ids), gather_rows(model.wpe, positions));  // (n, D)
-  for (std::size_t l = 0; l < model.blocks.size(); ++l) {
-    const GptBlockT<float>& b = model.blocks[l];
-    const Mat qkv = b.qkv.forward(b.norm1.forward(x)).value();  // (n, 3D)
+  Tensor x = add(model.wte.forward(new_ids), model.wpe.forward(n, t0));  // (n, D) positions t0 …
+  for (std::size_t l = 0; l < model.h.size(); ++l) {
+    const GptBlockT<float>& b = model.h[l];
+    const Mat qkv = b.attn.qkv.forward(b.ln_1.forward(x)).value();  // (n, 3D)
     Mat& K = cache.k[l];
     Mat& V = cache.v[l];
     K.conservativeResize(t0 + n, D);
     V.conservativeResize(t0 + n, D);
     K.bottomRows(n) = qkv.middleCols(D, D);
     V.bottomRows(n) = qkv.rightCols(D);
-    const Index H = b.heads, Dh = D / H, T = t0 + n;
+    const Index H = b.attn.n_heads, Dh = D / H, T = t0 + n;
     const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
     Mat att(n, D);  // (n, D)
     for (Index h = 0; h < H; ++h) {
@@ -65,33 +64,31 @@ inline Mat forward_cached(const Gpt& model, const std::vector<Index>& new_ids, K
         s.row(i).tail(T - 1 - (t0 + i)).setConstant(-std::numeric_limits<float>::infinity());
       att.middleCols(h * Dh, Dh) = softmax(s) * V.middleCols(h * Dh, Dh);
     }
-    const Tensor x1 = add(x, b.proj.forward(Tensor(att)));
-    const Tensor h = b.norm2.forward(x1);
-    const Tensor hidden = b.gated ? mul(activate(b.gate.forward(h), b.act), b.up.forward(h))
-                                  : activate(b.up.forward(h), b.act);
-    x = add(x1, b.down.forward(hidden));
+    const Tensor x1 = add(x, b.attn.proj.forward(Tensor(att)));  // (n, D)
+    x = add(x1, b.mlp.forward(b.ln_2.forward(x1)));              // (n, D)
   }
-  x = model.norm_f.forward(x);
-  return c.tied_embeddings ? Mat(x.value() * model.wte.weight.value().transpose())
-                           : Mat(x.value() * model.head.weight.value());
+  x = model.ln_f.forward(x);                                                        // (n, D)
+  return c.tied_embeddings ? Mat(x.value() * model.wte.weight.value().transpose())  // (n, V)
+                           : Mat(x.value() * model.lm_head.weight.value());
 }
 
 struct GenerateOptions {
   Index max_new_tokens = 32;
-  double temperature = 1.0;  // 0: greedy
-  Index top_k = 0;           // 0: all
-  double top_p = 1.0;        // 1: all
+  double temperature = 1.0;         // 0: greedy
+  Index top_k = 0;                  // 0: all
+  double top_p = 1.0;               // 1: all
   std::optional<Index> stop_token;  // generation ends after emitting it
-  bool use_cache = true;     // false: recompute the whole sequence for every token
+  bool use_cache = true;            // false: recompute the whole sequence for every token
 };
 
 // prompt + up to max_new_tokens sampled tokens (the stop token included if it came).
-inline std::vector<Index> generate(const Gpt& model, std::vector<Index> tokens, const GenerateOptions& o,
-                                   Rng& rng) {
-  if (tokens.empty()) fail("generate: the prompt is empty (start with at least one token, e.g. BOS)");
+inline std::vector<Index> generate(const Gpt& model, std::vector<Index> tokens,
+                                   const GenerateOptions& o, Rng& rng) {
+  if (tokens.empty())
+    fail("generate: the prompt is empty (start with at least one token, e.g. BOS)");
   if (static_cast<Index>(tokens.size()) + o.max_new_tokens > model.config.context)
-    fail("generate: a prompt of {} tokens plus {} new ones exceeds the context of {}", tokens.size(),
-         o.max_new_tokens, model.config.context);
+    fail("generate: a prompt of {} tokens plus {} new ones exceeds the context of {}",
+         tokens.size(), o.max_new_tokens, model.config.context);
   KvCache cache;
   std::vector<Index> pending = tokens;  // tokens not yet in the cache
   for (Index step = 0; step < o.max_new_tokens; ++step) {

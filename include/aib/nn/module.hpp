@@ -17,8 +17,8 @@ namespace aib {
 
 template <class S>
 struct NamedParameterT {
-  std::string name;    // e.g. "blocks.0.ffn.up.weight"
-  TensorT<S> tensor;   // shares the layer's node: updating it updates the layer
+  std::string name;   // e.g. "h.0.mlp.c_fc.weight"
+  TensorT<S> tensor;  // shares the layer's node: updating it updates the layer
 };
 template <class S>
 using ParametersT = std::vector<NamedParameterT<S>>;

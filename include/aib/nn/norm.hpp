@@ -1,5 +1,5 @@
 // aib/nn/norm.hpp — LayerNorm and RMSNorm as layers: the functions of autograd/norms.hpp plus
-// their learned gain (and bias).
+// their learned gain (and bias); Norm, either one as a model's config says.
 //
 // Shapes: x (T, D) -> (T, D); weight γ (1, D) starts at 1, bias β (1, D) at 0, so a fresh layer
 // only standardises each token. Names follow PyTorch: "weight", "bias".
@@ -50,6 +50,28 @@ struct RMSNormT {
   }
 };
 using RMSNorm = RMSNormT<float>;
+
+// LayerNorm or RMSNorm, chosen at run time: a model's config picks one (GPT-2: LayerNorm, LLaMA:
+// RMSNorm). Both call their gain "weight": a model's parameter names do not depend on the choice.
+template <class S>
+struct NormT {
+  bool layer = true;
+  LayerNormT<S> ln;  // (1, D) γ, β  when layer
+  RMSNormT<S> rms;   // (1, D) γ     otherwise
+
+  NormT() = default;
+  NormT(Index dim, bool layernorm) : layer(layernorm) {
+    if (layer)
+      ln = LayerNormT<S>(dim);
+    else
+      rms = RMSNormT<S>(dim);
+  }
+  TensorT<S> forward(const TensorT<S>& x) const { return layer ? ln.forward(x) : rms.forward(x); }
+  ParametersT<S> parameters(const std::string& prefix = "") const {
+    return layer ? ln.parameters(prefix) : rms.parameters(prefix);
+  }
+};
+using Norm = NormT<float>;
 
 // Dropout as a layer: active while `training`, the identity otherwise.
 struct Dropout {

@@ -5,7 +5,9 @@
 // block and the norms, the final norm and the output head — without allocating anything, so
 // GPT-2 (124M) and a LLaMA-7B-shaped model (6.7B) can be counted on a laptop. The same list is
 // what the library's own models allocate (tests/test_param_count.cpp checks it layer by layer).
-// Shapes follow aibasics' layout: a linear weight is (D_in, D_out), a bias or norm gain (1, D).
+// Names are GPT-2's state-dict names (gated blocks: LLaMA's gate_proj, up_proj, down_proj); shapes
+// follow aibasics' layout: a linear weight is (D_in, D_out), a bias or norm gain (1, D).
+// The configuration, TransformerConfig, lives with the model in aib/nn/gpt.hpp.
 // Leaves out: grouped-query attention, mixture of experts, buffers that are not learned.
 #pragma once
 
@@ -15,38 +17,12 @@
 
 #include "aib/core/check.hpp"
 #include "aib/core/types.hpp"
+#include "aib/nn/gpt.hpp"
 
 namespace aib {
 
-struct TransformerConfig {
-  std::string name;
-  Index vocab_size = 0;       // V
-  Index context = 0;          // T_max, for learned positions
-  Index d_model = 0;          // D
-  Index n_layers = 0;         // blocks
-  Index n_heads = 0;          // H (does not change the count: heads split D)
-  Index ffn_hidden = 0;       // F
-  bool gated_ffn = false;     // SwiGLU-style: gate, up, down (else up, down)
-  bool biases = true;         // biases in attention and feed-forward linears
-  bool layernorm = true;      // LayerNorm (gain + bias) or RMSNorm (gain only)
-  bool learned_positions = true;
-  bool tied_embeddings = true;  // the output head reuses the token embedding
-};
-
-// GPT-2 small (Radford et al. 2019; the released 124M checkpoint's shapes).
-inline TransformerConfig gpt2_small() {
-  return {"GPT-2 small", 50257, 1024, 768, 12, 12, 3072, false, true, true, true, true};
-}
-
-// A LLaMA-7B-shaped model (Touvron et al. 2023, Table 2 and the released configuration):
-// D = 4096, 32 layers, 32 heads, SwiGLU with F = 11008, RMSNorm, RoPE (no learned positions),
-// no biases, an untied output head, V = 32000.
-inline TransformerConfig llama_7b() {
-  return {"LLaMA-7B", 32000, 4096, 4096, 32, 32, 11008, true, false, false, false, false};
-}
-
 struct ParamShape {
-  std::string name;       // e.g. "blocks.3.ffn.up.weight"
+  std::string name;       // e.g. "h.3.mlp.c_fc.weight"
   std::string component;  // "embeddings", "attention", "feed-forward", "norms", "head"
   Index rows = 0, cols = 0;
   Index size() const { return rows * cols; }
@@ -54,11 +30,7 @@ struct ParamShape {
 
 // Every learned matrix of the model described by `c`, in a fixed order.
 inline std::vector<ParamShape> parameter_shapes(const TransformerConfig& c) {
-  if (c.vocab_size < 1 || c.d_model < 1 || c.n_layers < 0 || c.ffn_hidden < 1 ||
-      (c.learned_positions && c.context < 1))
-    fail("parameter_shapes: config '{}' has a non-positive size (V = {}, D = {}, layers = {}, "
-         "F = {}, context = {})",
-         c.name, c.vocab_size, c.d_model, c.n_layers, c.ffn_hidden, c.context);
+  check_sizes("parameter_shapes", c);
   const Index D = c.d_model, F = c.ffn_hidden;
   std::vector<ParamShape> out;
   const auto add = [&](std::string name, const char* component, Index r, Index cols) {
@@ -77,17 +49,22 @@ inline std::vector<ParamShape> parameter_shapes(const TransformerConfig& c) {
   add("wte.weight", "embeddings", c.vocab_size, D);
   if (c.learned_positions) add("wpe.weight", "embeddings", c.context, D);
   for (Index l = 0; l < c.n_layers; ++l) {
-    const std::string b = "blocks." + std::to_string(l);
-    norm(b + ".norm1");
-    linear(b + ".attn.qkv", "attention", D, 3 * D, c.biases);  // W_q, W_k, W_v side by side
-    linear(b + ".attn.proj", "attention", D, D, c.biases);
-    norm(b + ".norm2");
-    if (c.gated_ffn) linear(b + ".ffn.gate", "feed-forward", D, F, c.biases);
-    linear(b + ".ffn.up", "feed-forward", D, F, c.biases);
-    linear(b + ".ffn.down", "feed-forward", F, D, c.biases);
+    const std::string b = "h." + std::to_string(l);
+    norm(b + ".ln_1");
+    linear(b + ".attn.c_attn", "attention", D, 3 * D, c.biases);  // W_q, W_k, W_v side by side
+    linear(b + ".attn.c_proj", "attention", D, D, c.biases);
+    norm(b + ".ln_2");
+    if (c.gated_ffn) {
+      linear(b + ".mlp.gate_proj", "feed-forward", D, F, c.biases);
+      linear(b + ".mlp.up_proj", "feed-forward", D, F, c.biases);
+      linear(b + ".mlp.down_proj", "feed-forward", F, D, c.biases);
+    } else {
+      linear(b + ".mlp.c_fc", "feed-forward", D, F, c.biases);
+      linear(b + ".mlp.c_proj", "feed-forward", F, D, c.biases);
+    }
   }
-  norm("norm_f");
-  if (!c.tied_embeddings) add("head.weight", "head", D, c.vocab_size);
+  norm("ln_f");
+  if (!c.tied_embeddings) add("lm_head.weight", "head", D, c.vocab_size);
   return out;
 }
 

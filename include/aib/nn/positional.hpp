@@ -111,6 +111,17 @@ struct LearnedPositionsT {
     return slice_rows(weight, offset, T);
   }
 
+  // (n, D): row i is the table's row positions[i] — a batch of B sequences of T tokens stacked as
+  // B·T rows reads positions 0 … T − 1 B times. The backward (gather_rows') adds each row's
+  // gradient into its position's row, so a position used B times gets B contributions.
+  TensorT<S> gather(const std::vector<Index>& positions) const {
+    for (std::size_t i = 0; i < positions.size(); ++i)
+      if (positions[i] < 0 || positions[i] >= max_positions())
+        fail("LearnedPositions::gather: position {} (entry {}) is outside the table's 0 … {}",
+             positions[i], i, max_positions() - 1);
+    return gather_rows(weight, positions);
+  }
+
   ParametersT<S> parameters(const std::string& prefix = "") const {
     return {{join_name(prefix, "weight"), weight}};
   }

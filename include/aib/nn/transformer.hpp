@@ -1,17 +1,25 @@
 // aib/nn/transformer.hpp — the three Transformer families: encoder, decoder, encoder-decoder.
 //
+// Why it exists beside gpt.hpp: an encoder and an encoder-decoder need what GptT does not do —
+// bidirectional attention with padding masks, cross-attention to an encoder's output, sinusoidal
+// or no positions, one sequence at a time at its own length. Both files assemble the same layers
+// (norm.hpp, attention.hpp, ffn.hpp, positional.hpp, Linear) under GPT-2's names (wte, wpe,
+// h.l.ln_1, h.l.attn.c_attn, h.l.mlp.c_fc, ln_f, lm_head). What to edit: a decoder-only language
+// model (RoPE, dropout, the KV cache) is GptT in gpt.hpp; a layer's own math is in that layer's
+// header and reaches both; this file only for the encoder, cross-attention and seq2seq decoding.
+//
 // Shapes: T tokens of one sequence (S source, U target tokens in a seq2seq pair), D model width,
 // H heads, F feed-forward width, V vocabulary, C classes. One sequence at a time; a batch is a
 // loop whose logits are stacked before one cross-entropy.
-//   EncoderBlock:  x = x + attn(norm1(x))          every token sees every token (padding excepted)
-//                  x = x + ffn(norm2(x))
-//   DecoderBlock:  x = x + attn(norm1(x))          causal: token i sees tokens 0 … i
-//                  x = x + cross_attn(cross_norm(x), memory)   only with an encoder: queries from
-//                                                  the decoder, keys and values from its output
-//                  x = x + ffn(norm2(x))
+//   EncoderBlock:  x = x + attn(ln_1(x))           every token sees every token (padding excepted)
+//                  x = x + mlp(ln_2(x))
+//   DecoderBlock:  x = x + attn(ln_1(x))           causal: token i sees tokens 0 … i
+//                  x = x + crossattention(ln_cross_attn(x), memory)   with an encoder only:
+//                                      queries from the decoder, keys and values from its output
+//                  x = x + mlp(ln_2(x))
 // The layers of Vaswani et al. 2017 (§3.1), in the pre-norm arrangement (norm before each
 // sublayer, as GPT-2 and PyTorch's norm_first=True), LayerNorm, a GELU MLP. Models: EncoderT
-// (BERT-like stack), DecoderT (GPT-like stack, optionally cross-attending), EncoderDecoderT
+// (BERT-like stack), DecoderT (EncoderDecoderT's decoder, also runnable alone), EncoderDecoderT
 // (seq2seq with greedy decoding) and EncoderClassifierT (encoder + mean pooling + linear head).
 // Init: PyTorch's Linear default for every projection, N(0, 1) token embeddings, LayerNorm 1/0.
 // Leaves out: dropout, label smoothing, beam search, a KV cache, tied embeddings, batched kernels.
@@ -74,63 +82,65 @@ inline void check_config(const char* where, const StackConfig& c) {
 // ---- Blocks -------------------------------------------------------------------------------------
 
 // Pre-norm encoder layer: bidirectional self-attention, then the MLP, each added to the residual
-// stream. Parameters: norm1, attn (qkv, proj), norm2, ffn (up, down) — PyTorch's
-// TransformerEncoderLayer(norm_first=True, activation="gelu") has the same ones (its in_proj is
-// our attn.qkv transposed, its linear1/linear2 our ffn.up/ffn.down transposed).
+// stream. Parameters, named as a GPT-2 block's: ln_1, attn (c_attn, c_proj), ln_2, mlp (c_fc,
+// c_proj) — PyTorch's TransformerEncoderLayer(norm_first=True, activation="gelu") has the same ones
+// as norm1, self_attn (in_proj, out_proj), norm2, linear1, linear2, its weights transposed.
 template <class S>
 struct EncoderBlockT {
-  LayerNormT<S> norm1, norm2;   // (1, D) each: γ, β
+  LayerNormT<S> ln_1;           // (1, D): γ, β
   MultiHeadAttentionT<S> attn;  // (D, 3D), (D, D)
-  MlpT<S> ffn;                  // (D, F), (F, D), GELU
+  LayerNormT<S> ln_2;           // (1, D)
+  FeedForwardT<S> mlp;          // (D, F), (F, D), GELU
 
   EncoderBlockT() = default;
   EncoderBlockT(Index d_model, Index heads, Index ffn_hidden, Rng& rng)
-      : norm1(d_model),
-        norm2(d_model),
+      : ln_1(d_model),
         attn(d_model, heads, rng),
-        ffn(d_model, ffn_hidden, rng, Activation::gelu) {}
+        ln_2(d_model),
+        mlp(MlpT<S>(d_model, ffn_hidden, rng, Activation::gelu)) {}
 
   // x (T, D) -> (T, D). mask (T, T) or empty: padding_mask(valid, T) hides padding keys.
   TensorT<S> forward(const TensorT<S>& x, const AttentionMask& mask = {},
                      std::vector<MatT<S>>* head_weights = nullptr) const {
-    const TensorT<S> x1 = add(x, attn.forward(norm1.forward(x), mask, head_weights));  // (T, D)
-    return add(x1, ffn.forward(norm2.forward(x1)));                                    // (T, D)
+    const TensorT<S> x1 = add(x, attn.forward(ln_1.forward(x), mask, head_weights));  // (T, D)
+    return add(x1, mlp.forward(ln_2.forward(x1)));                                    // (T, D)
   }
 
   ParametersT<S> parameters(const std::string& prefix = "") const {
-    ParametersT<S> out = norm1.parameters(join_name(prefix, "norm1"));
+    ParametersT<S> out = ln_1.parameters(join_name(prefix, "ln_1"));
     append(out, attn.parameters(join_name(prefix, "attn")));
-    append(out, norm2.parameters(join_name(prefix, "norm2")));
-    append(out, ffn.parameters(join_name(prefix, "ffn")));
+    append(out, ln_2.parameters(join_name(prefix, "ln_2")));
+    append(out, mlp.parameters(join_name(prefix, "mlp")));
     return out;
   }
 };
 using EncoderBlock = EncoderBlockT<float>;
 
 // Pre-norm decoder layer: causal self-attention, then (with_cross) cross-attention to an
-// encoder's output, then the MLP. Without cross-attention it is a GPT block (aib/nn/gpt.hpp);
-// with it, the original Transformer's decoder layer (PyTorch's TransformerDecoderLayer: its
-// self_attn, multihead_attn, norm1, norm2, norm3 are our attn, cross_attn, norm1, cross_norm,
-// norm2).
+// encoder's output, then the MLP. Without cross-attention it computes what a GPT block (gpt.hpp)
+// computes, one sequence at a time through the masked attention of attention.hpp; with it, the
+// original Transformer's decoder layer. Names follow GPT-2 (Hugging Face's GPT2Block with
+// add_cross_attention: ln_cross_attn, crossattention); PyTorch's TransformerDecoderLayer calls
+// them norm1, self_attn, norm2, multihead_attn, norm3, linear1, linear2.
 template <class S>
 struct DecoderBlockT {
-  LayerNormT<S> norm1;          // (1, D) before self-attention
+  LayerNormT<S> ln_1;           // (1, D) before self-attention
   MultiHeadAttentionT<S> attn;  // (D, 3D), (D, D): causal self-attention
   bool with_cross = false;
-  LayerNormT<S> cross_norm;           // (1, D) before cross-attention (only with_cross)
-  MultiHeadAttentionT<S> cross_attn;  // (D, 3D), (D, D): W_q on the decoder, W_k, W_v on memory
-  LayerNormT<S> norm2;                // (1, D) before the MLP
-  MlpT<S> ffn;                        // (D, F), (F, D), GELU
+  LayerNormT<S> ln_cross_attn;            // (1, D) before cross-attention (only with_cross)
+  MultiHeadAttentionT<S> crossattention;  // (D, 3D), (D, D): W_q on the decoder, W_k, W_v on memory
+  LayerNormT<S> ln_2;                     // (1, D) before the MLP
+  FeedForwardT<S> mlp;                    // (D, F), (F, D), GELU
 
   DecoderBlockT() = default;
   DecoderBlockT(Index d_model, Index heads, Index ffn_hidden, Rng& rng, bool cross)
-      : norm1(d_model), attn(d_model, heads, rng), with_cross(cross) {
+      : ln_1(d_model), attn(d_model, heads, rng), with_cross(cross) {
     if (with_cross) {
-      cross_norm = LayerNormT<S>(d_model);
-      cross_attn = MultiHeadAttentionT<S>(d_model, heads, rng);
+      ln_cross_attn = LayerNormT<S>(d_model);
+      crossattention = MultiHeadAttentionT<S>(d_model, heads, rng);
     }
-    norm2 = LayerNormT<S>(d_model);
-    ffn = MlpT<S>(d_model, ffn_hidden, rng, Activation::gelu);
+    ln_2 = LayerNormT<S>(d_model);
+    mlp = FeedForwardT<S>(MlpT<S>(d_model, ffn_hidden, rng, Activation::gelu));
   }
 
   // x (U, D) -> (U, D). memory (S, D), the encoder's output, is required with_cross and refused
@@ -148,22 +158,23 @@ struct DecoderBlockT {
     if (!with_cross && memory != nullptr)
       fail("DecoderBlock: memory of shape {} given to a block without cross-attention",
            memory->shape());
-    const AttentionMask causal = causal_mask(x.rows());                           // (U, U)
-    TensorT<S> h = add(x, attn.forward(norm1.forward(x), causal, self_weights));  // (U, D)
-    if (with_cross)                                                               // (U, D)
-      h = add(h, cross_attn.forward(cross_norm.forward(h), *memory, memory_mask, cross_weights));
-    return add(h, ffn.forward(norm2.forward(h)));  // (U, D)
+    const AttentionMask causal = causal_mask(x.rows());                          // (U, U)
+    TensorT<S> h = add(x, attn.forward(ln_1.forward(x), causal, self_weights));  // (U, D)
+    if (with_cross)                                                              // (U, D)
+      h = add(
+          h, crossattention.forward(ln_cross_attn.forward(h), *memory, memory_mask, cross_weights));
+    return add(h, mlp.forward(ln_2.forward(h)));  // (U, D)
   }
 
   ParametersT<S> parameters(const std::string& prefix = "") const {
-    ParametersT<S> out = norm1.parameters(join_name(prefix, "norm1"));
+    ParametersT<S> out = ln_1.parameters(join_name(prefix, "ln_1"));
     append(out, attn.parameters(join_name(prefix, "attn")));
     if (with_cross) {
-      append(out, cross_norm.parameters(join_name(prefix, "cross_norm")));
-      append(out, cross_attn.parameters(join_name(prefix, "cross_attn")));
+      append(out, ln_cross_attn.parameters(join_name(prefix, "ln_cross_attn")));
+      append(out, crossattention.parameters(join_name(prefix, "crossattention")));
     }
-    append(out, norm2.parameters(join_name(prefix, "norm2")));
-    append(out, ffn.parameters(join_name(prefix, "ffn")));
+    append(out, ln_2.parameters(join_name(prefix, "ln_2")));
+    append(out, mlp.parameters(join_name(prefix, "mlp")));
     return out;
   }
 };
@@ -171,31 +182,31 @@ using DecoderBlock = DecoderBlockT<float>;
 
 // ---- Token + position embedding -----------------------------------------------------------------
 
-// ids (T) -> (T, D): token vectors plus position vectors (none, the fixed sinusoidal table, or a
-// learned (max_len, D) table named "pos.weight"). Also finds which tokens are padding.
+// ids (T) -> (T, D): token vectors ("wte") plus position vectors (none, the fixed sinusoidal table,
+// or a learned (max_len, D) table "wpe", as GPT-2's). Also finds which tokens are padding.
 template <class S>
 struct TokenInputT {
   StackConfig config;
-  EmbeddingT<S> embed;       // (V, D)
-  LearnedPositionsT<S> pos;  // (max_len, D), only with Positions::learned
+  EmbeddingT<S> wte;         // (V, D)
+  LearnedPositionsT<S> wpe;  // (max_len, D), only with Positions::learned
 
   TokenInputT() = default;
-  TokenInputT(const StackConfig& c, Rng& rng) : config(c), embed(c.vocab_size, c.d_model, rng) {
-    if (c.positions == Positions::learned) pos = LearnedPositionsT<S>(c.max_len, c.d_model, rng);
+  TokenInputT(const StackConfig& c, Rng& rng) : config(c), wte(c.vocab_size, c.d_model, rng) {
+    if (c.positions == Positions::learned) wpe = LearnedPositionsT<S>(c.max_len, c.d_model, rng);
   }
 
   TensorT<S> forward(const std::vector<Index>& ids, const char* where) const {
     const Index T = static_cast<Index>(ids.size());
     if (T < 1 || T > config.max_len)
       fail("{}: a sequence of {} tokens; need 1 to max_len = {}", where, T, config.max_len);
-    const TensorT<S> x = embed.forward(ids);  // (T, D)
+    const TensorT<S> x = wte.forward(ids);  // (T, D)
     switch (config.positions) {
       case Positions::none:
         return x;
       case Positions::sinusoidal:
         return add(x, TensorT<S>(sinusoidal_table<S>(T, config.d_model)));  // (T, D)
       case Positions::learned:
-        return add(x, pos.forward(T));  // (T, D)
+        return add(x, wpe.forward(T));  // (T, D)
     }
     return x;
   }
@@ -218,9 +229,9 @@ struct TokenInputT {
   }
 
   ParametersT<S> parameters(const std::string& prefix) const {
-    ParametersT<S> out = embed.parameters(join_name(prefix, "embed"));
+    ParametersT<S> out = wte.parameters(join_name(prefix, "wte"));
     if (config.positions == Positions::learned)
-      append(out, pos.parameters(join_name(prefix, "pos")));
+      append(out, wpe.parameters(join_name(prefix, "wpe")));
     return out;
   }
 };
@@ -233,16 +244,15 @@ struct TokenInputT {
 template <class S>
 struct EncoderT {
   TokenInputT<S> input;
-  std::vector<EncoderBlockT<S>> blocks;
-  LayerNormT<S> norm_f;  // (1, D)
+  std::vector<EncoderBlockT<S>> h;  // n_layers blocks, named h.0, h.1, …
+  LayerNormT<S> ln_f;               // (1, D)
 
   EncoderT() = default;
   EncoderT(const StackConfig& c, Rng& rng) {
     check_config("Encoder", c);
     input = TokenInputT<S>(c, rng);
-    for (Index l = 0; l < c.n_layers; ++l)
-      blocks.emplace_back(c.d_model, c.n_heads, c.ffn_hidden, rng);
-    norm_f = LayerNormT<S>(c.d_model);
+    for (Index l = 0; l < c.n_layers; ++l) h.emplace_back(c.d_model, c.n_heads, c.ffn_hidden, rng);
+    ln_f = LayerNormT<S>(c.d_model);
   }
   const StackConfig& config() const { return input.config; }
 
@@ -253,17 +263,17 @@ struct EncoderT {
     const Index T = static_cast<Index>(ids.size());
     const AttentionMask mask = input.has_padding(valid) ? padding_mask(valid, T) : AttentionMask();
     TensorT<S> x = input.forward(ids, "Encoder::forward");  // (T, D)
-    if (attention != nullptr) attention->assign(blocks.size(), {});
-    for (std::size_t l = 0; l < blocks.size(); ++l)
-      x = blocks[l].forward(x, mask, attention != nullptr ? &(*attention)[l] : nullptr);
-    return norm_f.forward(x);  // (T, D)
+    if (attention != nullptr) attention->assign(h.size(), {});
+    for (std::size_t l = 0; l < h.size(); ++l)
+      x = h[l].forward(x, mask, attention != nullptr ? &(*attention)[l] : nullptr);
+    return ln_f.forward(x);  // (T, D)
   }
 
   ParametersT<S> parameters(const std::string& prefix = "encoder") const {
     ParametersT<S> out = input.parameters(prefix);
-    for (std::size_t l = 0; l < blocks.size(); ++l)
-      append(out, blocks[l].parameters(join_name(prefix, "blocks." + std::to_string(l))));
-    append(out, norm_f.parameters(join_name(prefix, "norm_f")));
+    for (std::size_t l = 0; l < h.size(); ++l)
+      append(out, h[l].parameters(join_name(prefix, "h." + std::to_string(l))));
+    append(out, ln_f.parameters(join_name(prefix, "ln_f")));
     return out;
   }
 };
@@ -272,25 +282,27 @@ using Encoder = EncoderT<float>;
 // ---- Decoder ------------------------------------------------------------------------------------
 
 // ids (U) -> logits (U, V): embedding + positions, N decoder blocks, a final LayerNorm and a
-// linear head without bias. Row t of the logits predicts token t + 1 and depends on ids 0 … t
-// only. With cross-attention (with_cross) every block also reads an encoder's memory (S, D).
-// Padding in ids needs no mask: the causal mask already keeps real tokens (which come first)
-// from seeing it; the loss skips it.
+// linear head without bias. It exists for EncoderDecoderT (with_cross); run alone it is the same
+// computation as GptT, kept per sequence for padding and sinusoidal positions (episode 25) — a
+// decoder-only language model is GptT (gpt.hpp). Row t of the logits predicts token t + 1 and
+// depends on ids 0 … t only. With cross-attention (with_cross) every block also reads an encoder's
+// memory (S, D). Padding in ids needs no mask: the causal mask already keeps real tokens (which
+// come first) from seeing it; the loss skips it.
 template <class S>
 struct DecoderT {
   TokenInputT<S> input;
-  std::vector<DecoderBlockT<S>> blocks;
-  LayerNormT<S> norm_f;  // (1, D)
-  LinearT<S> head;       // (D, V), no bias
+  std::vector<DecoderBlockT<S>> h;  // n_layers blocks, named h.0, h.1, …
+  LayerNormT<S> ln_f;               // (1, D)
+  LinearT<S> lm_head;               // (D, V), no bias
 
   DecoderT() = default;
   DecoderT(const StackConfig& c, Rng& rng, bool with_cross = false) {
     check_config("Decoder", c);
     input = TokenInputT<S>(c, rng);
     for (Index l = 0; l < c.n_layers; ++l)
-      blocks.emplace_back(c.d_model, c.n_heads, c.ffn_hidden, rng, with_cross);
-    norm_f = LayerNormT<S>(c.d_model);
-    head = LinearT<S>(c.d_model, c.vocab_size, rng, false);
+      h.emplace_back(c.d_model, c.n_heads, c.ffn_hidden, rng, with_cross);
+    ln_f = LayerNormT<S>(c.d_model);
+    lm_head = LinearT<S>(c.d_model, c.vocab_size, rng, false);
   }
   const StackConfig& config() const { return input.config; }
 
@@ -308,18 +320,18 @@ struct DecoderT {
              memory_valid.size(), memory->shape());
       memory_mask = padding_mask(memory_valid, x.rows());
     }
-    if (attention != nullptr) attention->assign(blocks.size(), {});
-    for (std::size_t l = 0; l < blocks.size(); ++l) {
+    if (attention != nullptr) attention->assign(h.size(), {});
+    for (std::size_t l = 0; l < h.size(); ++l) {
       std::vector<MatT<S>> self_w, cross_w;
       const bool keep = attention != nullptr;
-      x = blocks[l].forward(x, memory, memory_mask, keep ? &self_w : nullptr,
-                            keep && blocks[l].with_cross ? &cross_w : nullptr);
+      x = h[l].forward(x, memory, memory_mask, keep ? &self_w : nullptr,
+                       keep && h[l].with_cross ? &cross_w : nullptr);
       if (keep) {
         (*attention)[l] = self_w;
         (*attention)[l].insert((*attention)[l].end(), cross_w.begin(), cross_w.end());
       }
     }
-    return head.forward(norm_f.forward(x));  // (U, V)
+    return lm_head.forward(ln_f.forward(x));  // (U, V)
   }
 
   // Mean cross-entropy of predicting targets[t] after ids 0 … t; targets equal to the padding id
@@ -346,10 +358,10 @@ struct DecoderT {
 
   ParametersT<S> parameters(const std::string& prefix = "decoder") const {
     ParametersT<S> out = input.parameters(prefix);
-    for (std::size_t l = 0; l < blocks.size(); ++l)
-      append(out, blocks[l].parameters(join_name(prefix, "blocks." + std::to_string(l))));
-    append(out, norm_f.parameters(join_name(prefix, "norm_f")));
-    append(out, head.parameters(join_name(prefix, "head")));
+    for (std::size_t l = 0; l < h.size(); ++l)
+      append(out, h[l].parameters(join_name(prefix, "h." + std::to_string(l))));
+    append(out, ln_f.parameters(join_name(prefix, "ln_f")));
+    append(out, lm_head.parameters(join_name(prefix, "lm_head")));
     return out;
   }
 };
