@@ -31,7 +31,7 @@ using aib::Index;
 using aib::show::grouped;
 using aib::toy::Ids;
 
-// "blocks.0.attn.qkv.weight" -> "blocks.0.attn.qkv"
+// "h.0.attn.c_attn.weight" -> "h.0.attn.c_attn"
 std::string layer_of(const std::string& name) {
   return name.substr(0, name.rfind('.'));
 }

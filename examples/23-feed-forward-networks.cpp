@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
     for (const auto& config : {aib::gpt2_small(), aib::llama_7b()}) {
       std::vector<aib::ParamShape> first_block;
       for (const auto& s : aib::parameter_shapes(config))
-        if (s.name.rfind("blocks.0.", 0) == 0) first_block.push_back(s);
+        if (s.name.rfind("h.0.", 0) == 0) first_block.push_back(s);
       std::map<std::string, Index> parts = aib::count_by_component(first_block);
       const Index total = aib::count_parameters(first_block);
       block.add_row({config.name, grouped(parts["attention"]), grouped(parts["feed-forward"]),
