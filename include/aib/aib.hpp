@@ -3,6 +3,7 @@
 
 // core: types, errors, randomness, numerics, files
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 #include "aib/core/io.hpp"
 #include "aib/core/memory.hpp"
 #include "aib/core/numeric.hpp"
@@ -13,10 +14,13 @@
 #include "aib/core/text.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/core/types.hpp"
+#include "aib/core/utf8.hpp"
 
 // show: narrative, tables, terminal plots, SVG
+#include "aib/show/columns.hpp"
 #include "aib/show/format.hpp"
 #include "aib/show/narrative.hpp"
+#include "aib/show/pieces.hpp"
 #include "aib/show/plot.hpp"
 #include "aib/show/svg.hpp"
 #include "aib/show/table.hpp"
@@ -51,6 +55,7 @@
 #include "aib/nn/transformer.hpp"
 
 #include "aib/tokenizer/bpe_train.hpp"
+#include "aib/tokenizer/chat.hpp"
 #include "aib/tokenizer/encoding.hpp"
 #include "aib/tokenizer/pretokenize.hpp"
 #include "aib/tokenizer/sentencepiece.hpp"
