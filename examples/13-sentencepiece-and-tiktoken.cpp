@@ -64,22 +64,6 @@ Cut cut_bpe(const tok::Encoding& enc, std::string_view text) {
 }
 
 // Columns a terminal gives to s: 2 for East Asian wide characters and most emoji, else 1.
-// TODO(width): use show::display_width once it counts wide characters (show::pad_right for pad)
-int columns(std::string_view s) {
-  int n = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const tok::Utf8Char c = tok::next_char(s, i);
-    const char32_t cp = c.cp;
-    const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                      (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
-                      (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD);
-    n += wide ? 2 : 1;
-    i += c.len;
-  }
-  return n;
-}
-
 // Texts of different kinds, written for this episode.
 const std::vector<std::pair<std::string, std::string>> kSamples = {
     {"in-domain", "The model reads tokens, not words, and predicts the next one."},
@@ -176,7 +160,7 @@ int main(int argc, char** argv) {
     // ---- One sentence, both ways ----------------------------------------------------------
     ctx.section("One sentence, cut both ways");
     const Cut s_sp = cut_sp(sp, text), s_bpe = cut_bpe(bpe, text);
-    fmt::print("{}\n", quoted(text, width, columns));
+    fmt::print("{}\n", quoted(text, width));
     const auto sp_words = by_word(s_sp.pieces, tok::kSpaceSymbol);
     const auto bpe_words = by_word(s_bpe.pieces, "␣");
     const std::vector<std::string> words = aib::episode::words_of(text);
@@ -189,14 +173,14 @@ int main(int argc, char** argv) {
       show::print(side.render(ctx.style));
     } else {  // spaces in odd places: the words do not line up, show the two rows
       fmt::print("SentencePiece ({})\n  {}", s_sp.ids.size(),
-                 show::wrapped(s_sp.pieces, "|", width, 2, 0, columns));
+                 show::wrapped(s_sp.pieces, "|", width, 2, 0));
       fmt::print("byte-level BPE ({})\n  {}", s_bpe.ids.size(),
-                 show::wrapped(s_bpe.pieces, "|", width, 2, 0, columns));
+                 show::wrapped(s_bpe.pieces, "|", width, 2, 0));
     }
     fmt::print("\nids, SentencePiece:\n  {}",
-               show::wrapped(aib::show::id_strings(s_sp.ids), " ", width, 2, 0, columns));
+               show::wrapped(aib::show::id_strings(s_sp.ids), " ", width, 2, 0));
     fmt::print("ids, byte-level BPE:\n  {}",
-               show::wrapped(aib::show::id_strings(s_bpe.ids), " ", width, 2, 0, columns));
+               show::wrapped(aib::show::id_strings(s_bpe.ids), " ", width, 2, 0));
     const auto same = [&](const std::string& back) {
       return back == text ? std::string("yes") : "no, \"" + visible(back) + "\"";
     };
@@ -217,14 +201,13 @@ int main(int argc, char** argv) {
         unseen += ch != " " && sp.piece_to_id(ch) < 0;
       }
       fmt::print("{}: \"{}\"\n", kind, sample);
-      fmt::print("  {:<14} {}", "SentencePiece",
-                 show::wrapped(a.pieces, "|", width, 17, 3, columns));
-      fmt::print("  {:<14} {}", "byte-level", show::wrapped(b.pieces, "|", width, 17, 3, columns));
+      fmt::print("  {:<14} {}", "SentencePiece", show::wrapped(a.pieces, "|", width, 17, 3));
+      fmt::print("  {:<14} {}", "byte-level", show::wrapped(b.pieces, "|", width, 17, 3));
       std::vector<std::string> row = {kind, std::to_string(chars), std::to_string(unseen),
                                       std::to_string(a.ids.size()), std::to_string(b.ids.size())};
       for (const auto& [name, e] : real) {
         const Cut r = cut_bpe(e, sample);
-        fmt::print("  {:<14} {}", name, show::wrapped(r.pieces, "|", width, 17, 3, columns));
+        fmt::print("  {:<14} {}", name, show::wrapped(r.pieces, "|", width, 17, 3));
         row.push_back(std::to_string(r.ids.size()));
       }
       counts.add_row(row);
@@ -254,12 +237,10 @@ int main(int argc, char** argv) {
       const tok::Utf8Char c = tok::next_char(ch, 0);
       fmt::print("\"{}\" U+{:04X}, UTF-8 bytes{}:\n", ch, static_cast<std::uint32_t>(c.cp), hex);
       const Cut a = cut_sp(sp, ch), u = cut_sp(sp_unk, ch), b = cut_bpe(bpe, ch);
-      const auto pad = [](const std::string& s, int w) {  // TODO(width): show::pad_right
-        return s + std::string(static_cast<std::size_t>(std::max(0, w - columns(s))), ' ');
-      };
       const auto line = [&](std::string_view who, const Cut& c, const std::string& back) {
-        fmt::print("  {}{}{}-> \"{}\"\n", pad(std::string(who), 18), pad(joined(c.pieces, "|"), 30),
-                   pad(id_list(c.ids), 21), back);
+        fmt::print("  {}{}{}-> \"{}\"\n", show::pad_right(who, 18),
+                   show::pad_right(joined(c.pieces, "|"), 30), show::pad_right(id_list(c.ids), 21),
+                   back);
       };
       line("SentencePiece", a, sp.decode(a.ids_int()));
       line("  no byte pieces", u, sp_unk.decode(u.ids_int()));
@@ -320,12 +301,12 @@ int main(int argc, char** argv) {
     // ---- The real encodings ---------------------------------------------------------------
     if (!real.empty()) {
       ctx.section("The real tiktoken encodings");
-      fmt::print("{}", quoted(text, width, columns));
+      fmt::print("{}", quoted(text, width));
       for (const auto& [name, e] : real) {
         const Cut r = cut_bpe(e, text);
         fmt::print("{} ({} tokens)\n  {}  ids {}", name, r.ids.size(),
-                   show::wrapped(r.pieces, "|", width, 2, 0, columns),
-                   show::wrapped(aib::show::id_strings(r.ids), " ", width, 6, 0, columns));
+                   show::wrapped(r.pieces, "|", width, 2, 0),
+                   show::wrapped(aib::show::id_strings(r.ids), " ", width, 6, 0));
       }
       std::vector<std::string> same_header = {"text", "SentencePiece", "byte-level BPE"};
       for (const auto& [name, e] : real) same_header.push_back(name);

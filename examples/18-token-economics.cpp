@@ -174,10 +174,10 @@ int main(int argc, char** argv) {
     ctx.section("Prices per million tokens");
     const std::string price_name =
         prices_file.empty() ? "token-prices.csv (built in)" : prices_file;
-    const std::vector<Price> prices =
-        aib::episode::parse_prices(prices_file.empty() ? std::string(aib_embedded::token_prices)
-                                                       : aib::episode::read_file(prices_file),
-                                   price_name);
+    const std::vector<Price> prices = aib::episode::parse_prices(
+        prices_file.empty() ? std::string(aib_embedded::token_prices)
+                            : aib::episode::read_file(prices_file, "--prices"),
+        price_name);
     show::Table pt({"model", "input", "output", "read on", "source"});
     for (std::size_t c = 1; c <= 2; ++c) pt.align(c, show::Align::right);
     std::vector<std::string> sources;

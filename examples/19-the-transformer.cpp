@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     namespace show = aib::show;
     aib::Rng& rng = ctx.rng;
     aib::toy::SortTask task;
-    const Index n = task.digits, T = 2 * n;  // a model input: the sequence minus its last token
+    const Index n = task.digits;
 
     // ---- 1. The architecture -------------------------------------------------------------------
     ctx.section("1. A small GPT, layer by layer");

@@ -5,13 +5,12 @@
 // (load_sentences picks one or the other).
 #pragma once
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 
 namespace aib::episode {
 
@@ -23,32 +22,25 @@ struct Sentence {
 // Parse labelled lines; `name` (the file) and the line number appear in every error.
 inline std::vector<Sentence> parse_sentences(std::string_view text, std::string_view name) {
   std::vector<Sentence> out;
-  std::size_t line_no = 0, start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line.front() == '#') continue;
-    const std::size_t tab = line.find('\t');
-    if (tab == std::string_view::npos || tab == 0 || tab + 1 == line.size())
-      throw IoError(fmt::format("{}:{}: expected 'label<TAB>sentence', got '{}'", name, line_no,
-                                line.substr(0, 60)));
-    out.push_back({std::string(line.substr(0, tab)), std::string(line.substr(tab + 1))});
-  }
+  for_each_line(
+      text,
+      [&](std::string_view line, std::size_t line_no) {
+        if (line.empty()) return;
+        const std::size_t tab = line.find('\t');
+        if (tab == std::string_view::npos || tab == 0 || tab + 1 == line.size())
+          throw IoError(fmt::format("{}:{}: expected 'label<TAB>sentence', got '{}'", name, line_no,
+                                    printable(line, 60)));
+        out.push_back({std::string(line.substr(0, tab)), std::string(line.substr(tab + 1))});
+      },
+      Comments::skipped);
   if (out.empty()) throw IoError(fmt::format("{}: no 'label<TAB>sentence' lines found", name));
   return out;
 }
 
-// The whole file, or an IoError naming it.
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot open '{}'", path));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+// The whole file, or an IoError naming the flag that gave it, the file and why it could not be
+// read (aib/core/files.hpp).
+inline std::string read_file(const std::string& path, std::string_view flag) {
+  return aib::read_file(path, flag);
 }
 
 // The sentences an episode trains on: those of `path`, or the embedded course file when `path`
@@ -60,7 +52,7 @@ struct Corpus {
 inline Corpus load_sentences(const std::string& path, std::string_view embedded) {
   if (path.empty())
     return {"course-sentences.txt", parse_sentences(embedded, "course-sentences.txt")};
-  return {path, parse_sentences(read_file(path), path)};
+  return {path, parse_sentences(read_file(path, "--corpus"), path)};
 }
 
 }  // namespace aib::episode

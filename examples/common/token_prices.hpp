@@ -17,6 +17,7 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 
 namespace aib::episode {
 
@@ -71,22 +72,15 @@ inline std::vector<Price> parse_prices(std::string_view text, const std::string&
   std::vector<Price> out;
   std::set<std::string> seen;
   bool header = false;
-  std::size_t line_no = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    std::size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line.front() == '#') continue;
+  const auto row = [&](std::string_view line, std::size_t line_no) {
+    if (line.empty()) return;
     const auto bad = [&](const std::string& what) {
       return IoError(fmt::format("{}:{}: {}", name, line_no, what));
     };
     if (!header) {
       if (line != kPriceHeader) throw bad(fmt::format("expected the header '{}'", kPriceHeader));
       header = true;
-      continue;
+      return;
     }
     std::vector<std::string_view> f;
     for (std::size_t a = 0;;) {
@@ -119,7 +113,8 @@ inline std::vector<Price> parse_prices(std::string_view text, const std::string&
       throw bad(fmt::format("source '{}' is not an https:// address", f[4]));
     p.source = std::string(f[4]);
     out.push_back(std::move(p));
-  }
+  };
+  for_each_line(text, row, Comments::skipped);
   if (!header) throw IoError(fmt::format("{}: no header line '{}'", name, kPriceHeader));
   if (out.empty()) throw IoError(fmt::format("{}: the header has no price rows under it", name));
   return out;
