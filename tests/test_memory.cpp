@@ -7,8 +7,16 @@
 #include "aib/core/memory.hpp"
 #include "aib/core/types.hpp"
 
-// glibc's malloc only; AddressSanitizer replaces malloc with its own allocator.
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+// glibc's malloc only; AddressSanitizer replaces malloc with its own allocator. g++ says so with
+// __SANITIZE_ADDRESS__, clang with __has_feature(address_sanitizer).
+#if defined(__SANITIZE_ADDRESS__)
+#define AIB_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AIB_TEST_ASAN 1
+#endif
+#endif
+#if defined(__GLIBC__) && !defined(AIB_TEST_ASAN)
 #define AIB_TEST_GLIBC_MALLOC 1
 #endif
 
