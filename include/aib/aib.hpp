@@ -63,4 +63,6 @@
 #include "aib/tokenizer/unicode.hpp"
 
 // generative
+#include "aib/generative/datasets.hpp"
+#include "aib/generative/metrics.hpp"
 #include "aib/generative/ngram.hpp"
