@@ -80,8 +80,17 @@ int play(const std::string& dir, int number, std::vector<std::string> args) {
   }
   const std::string path = program_path(dir, *e);
   if (!is_built(path)) {
-    fmt::print(stderr, "aibasics play: episode {:02d} ({}) has no program yet: {} is not built\n",
-               e->number, e->title, path);
+    const bool has_program =
+        (std::string(AIB_EPISODE_TARGETS) + " ")
+            .find(fmt::format("episode_{:02d}-{} ", e->number, e->slug)) != std::string::npos;
+    if (has_program)
+      fmt::print(stderr,
+                 "aibasics play: episode {:02d} ({}): {} is not built (build it with "
+                 "tools/quickstart {}, or every episode with tools/quickstart --all)\n",
+                 e->number, e->title, path, e->number);
+    else
+      fmt::print(stderr, "aibasics play: episode {:02d} ({}) has no program yet\n", e->number,
+                 e->title);
     return 1;
   }
   std::vector<char*> argv;
