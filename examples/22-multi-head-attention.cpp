@@ -38,7 +38,7 @@ std::string letter(Index tok) {
 
 // B sequences of T random letters, one after another; the target at position t ≥ 2 is the pair
 // token for (token t−1, token 0); positions 0 and 1 have no target (ignored by the loss).
-SequenceBatch random_batch(aib::Rng& rng, Index sequences) {
+SequenceBatch letter_pair_batch(aib::Rng& rng, Index sequences) {
   SequenceBatch batch;
   for (Index b = 0; b < sequences; ++b) {
     const std::size_t start = batch.ids.size();
@@ -71,7 +71,7 @@ Trained train(Index heads, int steps, const SequenceBatch& test, Index test_size
   const Index batch_size = 16;
   const aib::Stopwatch watch;
   aib::toy::train_adamw(out.model, steps, batch_size,
-                        [&] { return random_batch(rng, batch_size); });
+                        [&] { return letter_pair_batch(rng, batch_size); });
   out.seconds = watch.seconds();
 
   aib::NoGrad no_grad;
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     fmt::print("        first letter, in that order: after 'c a d' comes \"dc\". {} pairs.\n",
                kLetters * kLetters);
     const Index test_size = 64;
-    const SequenceBatch test = random_batch(ctx.rng, test_size);
+    const SequenceBatch test = letter_pair_batch(ctx.rng, test_size);
 
     // ---- 2. One wide head vs two narrow heads -------------------------------------------------
     ctx.section("2. One head of width 32 vs two heads of width 16");
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     // ---- 3. The two heads, side by side -------------------------------------------------------
     ctx.section("3. The two heads on one input, side by side");
     aib::Rng pick(ctx.seed + 1);
-    const SequenceBatch sample = random_batch(pick, 1);
+    const SequenceBatch sample = letter_pair_batch(pick, 1);
     std::vector<aib::Mat> attention;  // layer 0: (H·T, T)
     {
       aib::NoGrad no_grad;
