@@ -1,4 +1,5 @@
 // Tests for aib/core/check.hpp (errors name the function and the shapes) and core/timing.hpp.
+#include <cmath>
 #include <functional>
 
 #include "catch.hpp"
@@ -44,6 +45,13 @@ TEST_CASE("require and fail throw aib::Error with the formatted message") {
   CHECK(message_of([] { aib::require(true, "sample", "unused"); }) == "(no error)");
   CHECK(message_of([] { aib::fail("load: {} has {} rows", "x.npy", 7); }) ==
         "load: x.npy has 7 rows");
+}
+
+TEST_CASE("check_finite_loss passes numbers and stops a diverged run naming the step") {
+  CHECK_NOTHROW(aib::check_finite_loss("train", 1e30, 3));
+  CHECK(message_of([] { aib::check_finite_loss("train_vae", std::nan(""), 8); }) ==
+        "train_vae: the loss is nan at step 8; training diverged (try a smaller learning rate)");
+  CHECK_THROWS_AS(aib::check_finite_loss("fit", -HUGE_VAL, 0), aib::DivergenceError);
 }
 
 // aib/core/timing.hpp: measured values hide in golden runs, computed ones never do.

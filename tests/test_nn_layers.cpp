@@ -11,6 +11,7 @@
 #include "aib/autograd/gradcheck.hpp"
 #include "aib/core/io.hpp"
 #include "aib/nn/checkpoint.hpp"
+#include "aib/nn/dense.hpp"
 #include "aib/nn/embedding.hpp"
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/linear.hpp"
@@ -147,6 +148,43 @@ TEST_CASE("feed-forward sizes: 4D MLP vs ⅔-width gated block, and a gradient c
       {TensorD::parameter(rng.normal_mat(4, 3).cast<double>()), small.gate.weight});
   INFO(r.failures);
   CHECK(r.ok());
+}
+
+TEST_CASE("DenseNet: widths, nn.Sequential names, a linear output, gradients and errors") {
+  aib::Rng rng(11);
+  aib::DenseNetT<double> net({3, 5, 4, 2}, rng, aib::Activation::tanh);
+  CHECK(net.in_features() == 3);
+  CHECK(net.out_features() == 2);
+  const aib::ParametersT<double> params = net.parameters("enc");
+  REQUIRE(params.size() == 6);
+  CHECK(params[0].name == "enc.0.weight");
+  CHECK(params[3].name == "enc.2.bias");
+  CHECK(params[5].name == "enc.4.bias");
+  CHECK(aib::count_parameters(params) == 3 * 5 + 5 + 5 * 4 + 4 + 4 * 2 + 2);
+
+  // The forward is tanh between layers and nothing after the last: recompute it by hand.
+  const MatD x = rng.normal_mat(4, 3).cast<double>();  // (4, 3)
+  MatD h = x;                                          // (4, widths[i])
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    h = (h * net.layers[i].weight.value()).rowwise() +
+        net.layers[i].bias.value().row(0);  // (4, widths[i + 1])
+    if (i + 1 < net.layers.size()) h = h.array().tanh().matrix();
+  }
+  CHECK(max_diff(net.forward(TensorD(x)).value(), h) < 1e-14);
+
+  const auto r = aib::gradcheck(
+      [&](const std::vector<TensorD>& in) {
+        net.layers[1].weight = in[1];
+        return net.forward(in[0]);
+      },
+      {TensorD::parameter(x), net.layers[1].weight});
+  INFO(r.failures);
+  CHECK(r.ok());
+
+  CHECK_THROWS_WITH(aib::DenseNet({4}, rng), Catch::Contains("at least an input and an output"));
+  CHECK_THROWS_WITH(aib::DenseNet({4, 0, 2}, rng),
+                    Catch::Contains("width 0 (position 1 of [4, 0, 2])"));
+  CHECK_THROWS_AS(net.forward(TensorD(MatD::Zero(2, 4))), aib::ShapeError);
 }
 
 TEST_CASE("checkpoints: parameters round-trip through safetensors; mismatches are named") {

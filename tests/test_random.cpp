@@ -130,3 +130,19 @@ TEST_CASE("shuffle, permutation and choice give permutations and distinct picks"
   }
   for (const int c : first) CHECK(c == Approx(10000).epsilon(0.04));
 }
+
+TEST_CASE("random_rows draws whole rows, with replacement, reproducibly") {
+  aib::Mat data(3, 2);  // row i is (i, 10 i)
+  data << 0, 0, 1, 10, 2, 20;
+  aib::Rng rng(7), again(7);
+  const aib::Mat batch = aib::random_rows(data, 300, rng);  // (300, 2)
+  REQUIRE(batch.rows() == 300);
+  std::set<float> seen;
+  for (aib::Index i = 0; i < batch.rows(); ++i) {
+    CHECK(batch(i, 1) == 10 * batch(i, 0));  // rows stay whole
+    seen.insert(batch(i, 0));
+  }
+  CHECK(seen.size() == 3);  // 300 draws from 3 rows: each is drawn (1 − (2/3)^300 ≈ 1)
+  CHECK(aib::random_rows(data, 300, again) == batch);
+  CHECK_THROWS_WITH(aib::random_rows(aib::Mat(0, 2), 1, rng), Catch::Contains("no rows"));
+}

@@ -39,6 +39,7 @@
 // nn: layers and models
 #include "aib/nn/attention.hpp"
 #include "aib/nn/checkpoint.hpp"
+#include "aib/nn/dense.hpp"
 #include "aib/nn/embedding.hpp"
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/fused_attention.hpp"

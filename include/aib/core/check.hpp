@@ -7,6 +7,7 @@
 // assert, a crash or silent garbage. Leaves out: error codes (exceptions only).
 #pragma once
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,6 +37,12 @@ class IoError : public Error {
   using Error::Error;
 };
 
+// A training run whose loss became NaN or infinite: everything after it would be garbage.
+class DivergenceError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Throw aib::Error with a fmt-formatted message.
 template <class... Args>
 [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) {
@@ -45,6 +52,15 @@ template <class... Args>
 // Throw aib::Error("<where>: <what>") unless `ok`.
 inline void require(bool ok, std::string_view where, std::string_view what) {
   if (!ok) throw Error(fmt::format("{}: {}", where, what));
+}
+
+// Stop a training loop at the first loss that is not a finite number, naming the step:
+//   check_finite_loss("train_vae", loss, 8)  ->  "train_vae: the loss is nan at step 8; ..."
+inline void check_finite_loss(std::string_view where, double loss, long step) {
+  if (std::isfinite(loss)) return;
+  throw DivergenceError(
+      fmt::format("{}: the loss is {} at step {}; training diverged (try a smaller learning rate)",
+                  where, loss, step));
 }
 
 // "(rows, cols)" of any Eigen object.
@@ -59,7 +75,8 @@ inline constexpr Index any = -1;
 // Throw ShapeError unless m has shape (rows, cols); pass aib::any for a free dimension.
 //   check_shape("attention", "q", q, T, Dh)  ->  "attention: q has shape (4, 8), expected (4, 16)"
 template <class M>
-void check_shape(std::string_view where, std::string_view name, const M& m, Index rows, Index cols) {
+void check_shape(std::string_view where, std::string_view name, const M& m, Index rows,
+                 Index cols) {
   const bool ok = (rows == any || m.rows() == rows) && (cols == any || m.cols() == cols);
   if (ok) return;
   const auto dim = [](Index d) { return d == any ? std::string("any") : std::to_string(d); };

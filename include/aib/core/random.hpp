@@ -117,9 +117,10 @@ class Rng {
     return m;
   }
 
-  // ---- discrete choices ---------------------------------------------------------------------------
-  // Index i drawn with probability weights[i] / Σ weights. Weights must be finite and >= 0 with a
-  // positive sum; they need not be normalised. Accumulates in double, then inverts the CDF.
+  // ---- discrete choices
+  // --------------------------------------------------------------------------- Index i drawn with
+  // probability weights[i] / Σ weights. Weights must be finite and >= 0 with a positive sum; they
+  // need not be normalised. Accumulates in double, then inverts the CDF.
   template <class Weights>
   Index categorical(const Weights& weights) {
     const auto n = static_cast<Index>(std::size(weights));
@@ -174,7 +175,8 @@ class Rng {
 
  private:
   static void check_dims(const char* where, Index rows, Index cols) {
-    if (rows < 0 || cols < 0) fail("{}: shape ({}, {}) has a negative dimension", where, rows, cols);
+    if (rows < 0 || cols < 0)
+      fail("{}: shape ({}, {}) has a negative dimension", where, rows, cols);
   }
 
   std::uint64_t state_ = 0;  // LCG state
@@ -182,5 +184,17 @@ class Rng {
   double spare_normal_ = 0.0;
   bool has_spare_normal_ = false;
 };
+
+// A minibatch: `count` rows of `data` drawn uniformly with replacement (each row independently, as
+// torch.randint indexing does in the generative recipes). data (N, D) -> (count, D).
+template <class S>
+MatT<S> random_rows(const MatT<S>& data, Index count, Rng& rng) {
+  if (data.rows() < 1)
+    fail("random_rows: the data has no rows (shape ({}, {}))", data.rows(), data.cols());
+  if (count < 0) fail("random_rows: count must be >= 0, got {}", count);
+  MatT<S> out(count, data.cols());  // (count, D)
+  for (Index i = 0; i < count; ++i) out.row(i) = data.row(rng.uniform_index(data.rows()));
+  return out;
+}
 
 }  // namespace aib

@@ -17,7 +17,7 @@
 
 namespace aib {
 
-enum class Activation { relu, gelu, gelu_tanh, silu };
+enum class Activation { relu, gelu, gelu_tanh, silu, tanh, sigmoid };
 
 // The activation as an op on a tensor.
 template <class S>
@@ -31,6 +31,10 @@ TensorT<S> activate(const TensorT<S>& x, Activation act) {
       return gelu_tanh(x);
     case Activation::silu:
       return silu(x);
+    case Activation::tanh:
+      return aib::tanh(x);
+    case Activation::sigmoid:
+      return aib::sigmoid(x);
   }
   fail("activate: unknown activation");
 }
