@@ -67,3 +67,4 @@
 #include "aib/generative/datasets.hpp"
 #include "aib/generative/metrics.hpp"
 #include "aib/generative/ngram.hpp"
+#include "aib/generative/vae.hpp"
