@@ -26,7 +26,7 @@
 
 namespace aib {
 
-// ---- The decoder's likelihood p(x | z) ----------------------------------------------------------
+// ---- The decoder's likelihood p(x | z) ------------------------------------------------------
 
 // How the decoder's output (B, D) is read. Either way −log p(x|z) is summed over the D dimensions.
 enum class VaeLikelihood {
@@ -71,8 +71,60 @@ MatT<S> standard_normal(Index rows, Index cols, Rng& rng) {
 
 }  // namespace detail
 
-// ---- The model
-// ------------------------------------------------------------------------------------
+// ---- The reconstruction term: sums over dimensions, a mean over the batch ------------------
+// losses.hpp's bce_with_logits and mse_loss are MEANS over all B·D entries: a VAE needs sums over
+// the D dimensions (a mean would weaken the likelihood against the KL by a factor D). These two
+// ops compute the sums directly, each in one pass, with its backward below it.
+
+// (1/B) Σ_b Σ_d max(ℓ, 0) − ℓ·x + log(1 + e^−|ℓ|): logits ℓ (B, D), targets x (B, D) -> (1, 1).
+// The same value as F.binary_cross_entropy_with_logits(ℓ, x, reduction='sum') / B. With
+// e = e^−|ℓ| in (0, 1], log(1 + e) is off by at most an ulp of 1 without log1p (whose AVX-512
+// form draws false warnings from g++ 12), far below the terms it is added to.
+template <class S>
+TensorT<S> bernoulli_nll(const TensorT<S>& logits, const TensorT<S>& x) {
+  check_same_shape("bernoulli_nll", "logits", logits.value(), "x", x.value());
+  if (logits.rows() == 0) fail("bernoulli_nll: the batch is empty");
+  const S B = static_cast<S>(logits.rows());
+  const auto l = logits.value().array();
+  MatT<S> e = (-l.abs()).exp().matrix();  // (B, D) e^−|ℓ|, shared by the loss and σ(ℓ)
+  const S total = (l.max(S(0)) - l * x.value().array() + (S(1) + e.array()).log()).sum();
+  MatT<S> out = MatT<S>::Constant(1, 1, total / B);
+  return record("bernoulli_nll", std::move(out), {logits, x}, [logits, x, e, B](const MatT<S>& g) {
+    const S scale = g(0, 0) / B;
+    if (logits.requires_grad()) {  // ∂/∂ℓ = (σ(ℓ) − x)/B,  σ(ℓ) = 1/(1 + e) or e/(1 + e)
+      const auto inv = (S(1) + e.array()).inverse();
+      logits.accumulate(
+          (((logits.value().array() >= S(0)).select(inv, e.array() * inv) - x.value().array()) *
+           scale)
+              .matrix());
+    }
+    if (x.requires_grad()) x.accumulate((-logits.value() * scale).eval());  // ∂/∂x = −ℓ/B
+  });
+}
+
+// (1/B) Σ_b Σ_d (x − m)²/(2σ²) + (D/2)·log(2πσ²): means m (B, D), data x (B, D), σ > 0 fixed
+// -> (1, 1). The same value as −Normal(m, σ).log_prob(x).sum() / B.
+template <class S>
+TensorT<S> gaussian_nll(const TensorT<S>& mean, const TensorT<S>& x, double sigma) {
+  check_same_shape("gaussian_nll", "mean", mean.value(), "x", x.value());
+  if (mean.rows() == 0) fail("gaussian_nll: the batch is empty");
+  if (!(sigma > 0.0) || !std::isfinite(sigma))
+    fail("gaussian_nll: sigma = {}; it must be finite and > 0", sigma);
+  const double var = sigma * sigma, B = static_cast<double>(mean.rows());
+  const double D = static_cast<double>(mean.cols());
+  MatT<S> diff = mean.value() - x.value();  // (B, D) m − x
+  const double constant = 0.5 * D * std::log(2 * 3.141592653589793238462643383279502884 * var);
+  MatT<S> out = MatT<S>::Constant(
+      1, 1, static_cast<S>(static_cast<double>(diff.squaredNorm()) / (2 * var * B) + constant));
+  return record("gaussian_nll", std::move(out), {mean, x},
+                [mean, x, diff, var, B](const MatT<S>& g) {
+                  const S scale = static_cast<S>(static_cast<double>(g(0, 0)) / (var * B));
+                  if (mean.requires_grad()) mean.accumulate(diff * scale);  // ∂/∂m = (m − x)/(σ²B)
+                  if (x.requires_grad()) x.accumulate(diff * -scale);  // ∂/∂x = −(m − x)/(σ²B)
+                });
+}
+
+// ---- The model ------------------------------------------------------------------------------
 
 template <class S>
 struct VaeT {
@@ -104,7 +156,7 @@ struct VaeT {
 
   Index data_dim() const { return decoder.out_features(); }  // D
 
-  // ---- Encoder: q(z | x) = N(μ, diag σ²) --------------------------------------------------------
+  // ---- Encoder: q(z | x) = N(μ, diag σ²) ----------------------------------------------------
 
   // (B, D) -> μ (B, Z), log σ² (B, Z): the encoder's 2Z outputs split in two.
   VaePosteriorT<S> encode(const TensorT<S>& x) const {
@@ -113,8 +165,7 @@ struct VaeT {
     return {slice_cols(h, 0, latent), slice_cols(h, latent, latent)};
   }
 
-  // ---- Reparameterisation: z = μ + σ ⊙ ε
-  // ------------------------------------------------------------
+  // ---- Reparameterisation: z = μ + σ ⊙ ε ----------------------------------------------------
 
   // ε (B, Z) is given, so the draw is outside the graph: ∂z/∂μ = 1, ∂z/∂log σ² = ½σ ⊙ ε.
   TensorT<S> reparameterize(const TensorT<S>& mu, const TensorT<S>& logvar,
@@ -125,8 +176,7 @@ struct VaeT {
     return add(mu, mul(sigma, TensorT<S>(eps)));               // (B, Z) z
   }
 
-  // ---- Decoder: p(x | z)
-  // ------------------------------------------------------------------------------
+  // ---- Decoder: p(x | z) --------------------------------------------------------------------
 
   // (B, Z) -> (B, D): logits (Bernoulli) or means (Gaussian).
   TensorT<S> decode(const TensorT<S>& z) const {
@@ -141,19 +191,14 @@ struct VaeT {
     return likelihood == VaeLikelihood::bernoulli ? MatT<S>(sigmoid(out)) : out;
   }
 
-  // (1/B) Σ_b Σ_d −log p(x_bd | z_b) from the decoder's output (B, D) and the data (B, D).
-  // losses.hpp's bce_with_logits and mse_loss are MEANS over all B·D entries; multiplying by D
-  // turns them into sums over the dimensions averaged over the batch (the one place this is done).
+  // (1/B) Σ_b Σ_d −log p(x_bd | z_b) from the decoder's output (B, D) and the data (B, D):
+  // bernoulli_nll or gaussian_nll below, SUMS over the dimensions averaged over the batch.
   TensorT<S> reconstruction_loss(const TensorT<S>& out, const TensorT<S>& x) const {
-    const S D = static_cast<S>(x.cols());
-    if (likelihood == VaeLikelihood::bernoulli) return mul_scalar(bce_with_logits(out, x), D);
-    const double var = sigma_x * sigma_x;
-    const S constant = static_cast<S>(0.5 * static_cast<double>(D) * std::log(2 * kPi * var));
-    return add_scalar(mul_scalar(mse_loss(out, x), static_cast<S>(D / (2 * var))), constant);
+    return likelihood == VaeLikelihood::bernoulli ? bernoulli_nll(out, x)
+                                                  : gaussian_nll(out, x, sigma_x);
   }
 
-  // ---- The loss: reconstruction + β·KL
-  // ---------------------------------------------------------------
+  // ---- The loss: reconstruction + β·KL ------------------------------------------------------
 
   // x (B, D), ε (B, Z) given. KL(N(μ, σ²) ‖ N(0, I)) = −½ Σ_z (1 + log σ² − μ² − σ²), summed over
   // the Z latent dimensions and averaged over the batch (losses.hpp's kl_standard_normal).
@@ -176,8 +221,7 @@ struct VaeT {
     return loss(x, detail::standard_normal<S>(x.rows(), latent, rng), beta);
   }
 
-  // ---- Generating and reconstructing
-  // ------------------------------------------------------------------
+  // ---- Generating and reconstructing --------------------------------------------------------
 
   // n new samples: z ~ N(0, I) (n, Z), decoded to the mean E[x | z] (n, D).
   MatT<S> sample(Index n, Rng& rng) const {
@@ -192,8 +236,7 @@ struct VaeT {
     return mean_of(decode(encode(TensorT<S>(x)).mu).value());
   }
 
-  // ---- Diagnostics: KL per latent dimension, active units
-  // ------------------------------------------
+  // ---- Diagnostics: KL per latent dimension, active units -----------------------------------
 
   // (Z): for each latent dimension z, (1/B) Σ_b KL(q(z_z | x_b) ‖ N(0, 1)) in nats; the entries
   // sum to the loss's KL term. A dimension near 0 carries no information about x: its posterior
@@ -218,8 +261,7 @@ struct VaeT {
     return static_cast<Index>((kl.array() > threshold).count());
   }
 
-  // ---- The importance-weighted bound
-  // ----------------------------------------------------------------
+  // ---- The importance-weighted bound --------------------------------------------------------
 
   // For each x, with z_1 … z_K ~ q(z|x) independently and log w_k = log p(x|z_k) + log p(z_k)
   // − log q(z_k|x):  L_K(x) = log (1/K) Σ_k w_k = logsumexp_k(log w_k) − log K (stable).
@@ -292,8 +334,7 @@ using Vae = VaeT<float>;
 using VaeD = VaeT<double>;
 using VaeLoss = VaeLossT<float>;
 
-// ---- Training
-// -------------------------------------------------------------------------------------------
+// ---- Training -------------------------------------------------------------------------------
 
 struct VaeTrainOptions {
   Index steps = 2000;  // Adam updates
