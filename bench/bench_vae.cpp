@@ -1,14 +1,16 @@
 // bench_vae — one training step of pytorch/examples' VAE (784 -> 400 -> 2·20 (μ, log σ²) -> 400
 // -> 784, ReLU, Bernoulli decoder: BCE summed + KL summed, averaged over the batch of 128, Adam
 // lr 1e-3, float32, random binary images with 20 % ink) in aibasics and in PyTorch, one thread
-// each, in the same run. The PyTorch side is ../shared/tools/peer-torch-generative vae, run once
-// with OpenBLAS's own kernel choice and once with OPENBLAS_CORETYPE=SkylakeX; without it only
-// our numbers are printed. Our step is also timed in its three parts (forward, backward, Adam).
-// Run: build/bin/bench_vae [steps] [--no-peer]   (the peer from $AIB_SHARED_DIR/tools, else
+// each, in the same run. The PyTorch side is ../shared/tools/peer-torch-generative vae, run with
+// OpenBLAS's own kernel choice, with OPENBLAS_CORETYPE as the environment sets it (if it does) and
+// with OPENBLAS_CORETYPE=SkylakeX; without it only our numbers are printed. Our step is also timed
+// in its three parts (forward, backward, Adam). Run: build/bin/bench_vae [steps] [--no-peer]   (the
+// peer from $AIB_SHARED_DIR/tools, else
 // ../shared/tools beside the source tree)
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/core.h>
@@ -87,14 +89,20 @@ int main(int argc, char** argv) {
       ours, flops / (ours * 1e6), t_forward / steps * 1e3, t_backward / steps * 1e3,
       t_adam / steps * 1e3);
   if (!peer) return 0;
-  for (const char* env : {"-u OPENBLAS_CORETYPE", "OPENBLAS_CORETYPE=SkylakeX"}) {
+  // PyTorch's OpenBLAS kernels: its own choice for this CPU, the environment's setting if it has
+  // one, and the AVX-512 kernels (as bench/run-all runs the other peers).
+  std::vector<std::pair<std::string, std::string>> variants = {
+      {"OpenBLAS's own choice", "-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"}};
+  if (const char* ct = std::getenv("OPENBLAS_CORETYPE"))
+    variants.push_back({fmt::format("as the environment sets it, {}", ct), ""});
+  variants.push_back(
+      {"OPENBLAS_CORETYPE=SkylakeX", "-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX"});
+  for (const auto& [label, env] : variants) {
     const double theirs = torch_ms(steps, env);
     if (theirs > 0)
-      fmt::print(
-          "  PyTorch ({}) {:8.3f} ms/step  {:6.2f} GFLOP/s\n  ratio: ours takes {:.2f}x "
-          "PyTorch's time\n",
-          env, theirs, flops / (theirs * 1e6), ours / theirs);
+      fmt::print("  PyTorch, {}: {:.3f} ms/step, {:.2f} GFLOP/s; ours takes {:.2f}x its time\n",
+                 label, theirs, flops / (theirs * 1e6), ours / theirs);
     else
-      fmt::print("  PyTorch ({}) not available (../shared/tools/peer-torch-generative)\n", env);
+      fmt::print("  PyTorch ({}) not available (../shared/tools/peer-torch-generative)\n", label);
   }
 }
