@@ -8,6 +8,7 @@
 
 #include <Eigen/Cholesky>
 
+#include "aib/autograd/gradcheck.hpp"
 #include "aib/generative/vae.hpp"
 #include "catch.hpp"
 #include "test_helpers.hpp"
@@ -93,6 +94,38 @@ TEST_CASE("VAE: loss, its two terms and every gradient equal PyTorch's (double)"
     }
     CHECK(checked == 8);
   }
+}
+
+TEST_CASE("VAE: the two reconstruction ops by hand and by gradient check", "[vae]") {
+  // One row, two pixels: ℓ = (0, 2), x = (1, 0): log 2 + (2 + log(1 + e^−2)) nats, a batch of 1.
+  MatD l(1, 2), t(1, 2);
+  l << 0, 2;
+  t << 1, 0;
+  CHECK(aib::bernoulli_nll(TensorD(l), TensorD(t)).item() ==
+        Approx(std::log(2.0) + 2 + std::log1p(std::exp(-2.0))).epsilon(1e-14));
+  // Gaussian, σ = 0.5, batch of 2: ((0.5² + 1²) + 0)/(2·0.25)/2 + (2/2)·log(2π·0.25)
+  MatD m(2, 2), y = MatD::Zero(2, 2);
+  m << 0.5, -1, 0, 0;
+  CHECK(aib::gaussian_nll(TensorD(m), TensorD(y), 0.5).item() ==
+        Approx(1.25 / 0.5 / 2 + std::log(2 * 3.141592653589793 * 0.25)).epsilon(1e-14));
+  // Gradients with respect to both arguments (logits away from the kink of |ℓ| at 0).
+  aib::Rng rng(5);
+  MatD lg = aib::detail::standard_normal<double>(3, 4, rng);  // (3, 4)
+  for (Index i = 0; i < lg.size(); ++i)
+    if (std::abs(lg.data()[i]) < 0.1) lg.data()[i] = 0.3;
+  const MatD tg = (aib::detail::standard_normal<double>(3, 4, rng).array() * 0.2 + 0.5).matrix();
+  for (const bool bernoulli : {true, false}) {
+    const aib::GradcheckResult r = aib::gradcheck(
+        [bernoulli](const std::vector<TensorD>& v) {
+          return bernoulli ? aib::bernoulli_nll(v[0], v[1]) : aib::gaussian_nll(v[0], v[1], 0.7);
+        },
+        {TensorD(lg, true), TensorD(tg, true)});
+    INFO(r.failures);
+    CHECK(r.checked == 24);
+    CHECK(r.ok());
+  }
+  CHECK_THROWS_WITH(aib::gaussian_nll(TensorD(m), TensorD(y), -1.0), Catch::Contains("sigma = -1"));
+  CHECK_THROWS_AS(aib::bernoulli_nll(TensorD(m), TensorD(MatD::Zero(2, 3))), aib::ShapeError);
 }
 
 TEST_CASE("VAE: the closed-form KL equals a Monte-Carlo estimate within its standard error",

@@ -1,14 +1,11 @@
-// aib/generative/vae.hpp — the variational autoencoder: an autoencoder whose code is a
-// distribution.
+// aib/generative/vae.hpp — the variational autoencoder: an autoencoder whose code is a Gaussian.
 //
 // Shapes: x (B, D) data, one sample per row; z (B, Z) latent codes; K importance samples.
 //   encoder x -> (B, 2Z) = [μ | log σ²], q(z|x) = N(μ, diag σ²);  z = μ + σ ⊙ ε, ε ~ N(0, I)
 //   decoder z -> (B, D) logits (Bernoulli) or means (Gaussian with a fixed σ_x);  p(z) = N(0, I)
 //   loss = reconstruction + β·KL, each SUMMED over its dimensions and AVERAGED over the batch.
-// Kingma & Welling 2014 (β = 1: the negative ELBO), Higgins et al. 2017 (β-VAE), Burda et al. 2016
-// (the importance-weighted bound); the reduction is pytorch/examples' vae/main.py since its PR
-// #296. Leaves out: a learned decoder variance, convolutions, KL warm-up, free bits, continuous
-// Bernoulli.
+// Kingma & Welling 2014, Higgins et al. 2017 (β), Burda et al. 2016 (IWAE bound); the reduction
+// of pytorch/examples' vae/main.py. Leaves out: learned decoder variance, convolutions, KL warm-up.
 #pragma once
 
 #include <cmath>
@@ -39,10 +36,6 @@ enum class VaeLikelihood {
   //   −log p(x|z) = Σ_d (x_d − m_d)²/(2σ_x²) + (D/2)·log(2πσ_x²)
   gaussian,
 };
-
-inline const char* to_string(VaeLikelihood l) {
-  return l == VaeLikelihood::bernoulli ? "bernoulli" : "gaussian";
-}
 
 // The two terms of the loss and their sum, each (1, 1) and each differentiable.
 template <class S>
