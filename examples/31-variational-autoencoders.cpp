@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       return vae;
     };
 
-    // ---- The model and its two terms ---------------------------------------------------------
+    // ---- The model and its two terms --------------------------------------------------------
     ctx.section("A VAE learns the 16x16 digits");
     aib::Stopwatch watch;
     const aib::Vae vae = fit(1.0);
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
                aib::glyph_grid(test.images.topRows(4), 16),
                aib::glyph_grid(vae.reconstruct(test.images.topRows(4)), 16));
 
-    // ---- Sampling from the prior -------------------------------------------------------------
+    // ---- Sampling from the prior ------------------------------------------------------------
     ctx.section("New digits from the prior");
     const aib::Mat drawn = vae.sample(samples_n, ctx.rng);  // (n, 256)
     const std::vector<int> read = reader.predict(drawn.topRows(8));
@@ -125,8 +125,7 @@ int main(int argc, char** argv) {
         "Confident: the reader's top probability is at least 0.9. Reverse KL of the\n"
         "confident digits' histogram from uniform: 0 when all ten are equally common.\n");
 
-    // ---- β
-    // ---------------------------------------------------------------------------------------
+    // ---- β ----------------------------------------------------------------------------------
     ctx.section("Turning up beta, the weight of the KL term");
     show::Table sweep(
         {"beta", "reconstruction", "KL", "active dims", "read confidently", "digits"});
@@ -146,8 +145,7 @@ int main(int argc, char** argv) {
         "reading and digits covered of {} samples from the prior.\n",
         show::grouped(samples_n));
 
-    // ---- The importance-weighted bound
-    // ------------------------------------------------------------
+    // ---- The importance-weighted bound ------------------------------------------------------
     ctx.section("A tighter bound with more samples of z");
     const aib::Mat few = test.images.topRows(200);  // (200, 256)
     show::Table iwae({"k samples of z", "bound on log p(x), nats", "gain over k = 1"});
