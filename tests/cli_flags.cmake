@@ -13,12 +13,14 @@ foreach(var EP01 EP11 EP12 EP19 WORK)
   if(NOT ${var})
     message(FATAL_ERROR "usage: cmake -DEP01=... -DEP11=... -DEP12=... -DEP19=... -DWORK=<dir> -P cli_flags.cmake")
   endif()
+  get_filename_component(${var} "${${var}}" ABSOLUTE)  # the programs run in WORK
 endforeach()
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/a-directory")
 set(failures 0)
 
-function(fail_check what)
+function(fail_check)
+  string(CONCAT what ${ARGV})
   message(SEND_ERROR "FAIL: ${what}")
   math(EXPR n "${failures} + 1")
   set(failures ${n} PARENT_SCOPE)
@@ -42,7 +44,7 @@ function(usage_error exe label regex)
   list(LENGTH newlines n_lines)
   if(NOT rc EQUAL 2 OR NOT n_lines EQUAL 1 OR NOT out STREQUAL ""
      OR NOT err MATCHES "^${name}: [^\n]*${regex}[^\n]* \\(see ${name} --help\\)\n$")
-    fail_check("${label}: expected exit 2 and one line '${name}: ...${regex}... (see ${name} --help)'; "
+    fail_check("${label}: expected exit 2 and one line '${name}: ...${regex}... (see ${name} --help)', "
                "got exit ${rc}, stderr:\n${err}stdout:\n${out}")
   else()
     message(STATUS "ok: ${label}: ${err}")
