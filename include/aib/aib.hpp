@@ -65,5 +65,6 @@
 
 // generative
 #include "aib/generative/datasets.hpp"
+#include "aib/generative/flow.hpp"
 #include "aib/generative/metrics.hpp"
 #include "aib/generative/ngram.hpp"
