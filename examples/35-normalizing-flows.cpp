@@ -81,7 +81,8 @@ double gaussian_nll(const aib::Mat& train, const aib::Mat& test) {
     const Eigen::RowVector2d d = test.row(i).cast<double>() - mu;
     total += 0.5 * d * inv * d.transpose();
   }
-  return total / double(test.rows()) + 0.5 * std::log(std::pow(2 * M_PI, 2) * cov.determinant());
+  return total / double(test.rows()) +
+         0.5 * std::log(std::pow(2 * 3.14159265358979323846, 2) * cov.determinant());
 }
 
 }  // namespace

@@ -125,7 +125,8 @@ TEST_CASE("flow: the 2-D density integrates to 1 over a grid", "[flow]") {
   INFO("mass " << mass);
   CHECK(std::abs(mass - 1.0) <= 0.01);
   // and the density is not the base's: the flow has moved probability around
-  const MatD base = (-0.5 * grid.rowwise().squaredNorm().array() - std::log(2 * M_PI)).matrix();
+  const MatD base =
+      (-0.5 * grid.rowwise().squaredNorm().array() - std::log(2 * 3.14159265358979323846)).matrix();
   CHECK((lp - base).cwiseAbs().maxCoeff() > 0.5);
 }
 
