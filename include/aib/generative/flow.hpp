@@ -40,8 +40,7 @@
 
 namespace aib {
 
-// ---- Options
-// --------------------------------------------------------------------------------------
+// ---- Options ------------------------------------------------------------------------------------
 
 struct RealNVPOptions {
   Index dim = 2;                        // D, the data width (>= 2)
@@ -96,8 +95,7 @@ TensorT<S> merge_cols(const TensorT<S>& a, const std::vector<Index>& cols_a, con
 
 }  // namespace detail
 
-// ---- One affine coupling
-// -------------------------------------------------------------------------------
+// ---- One affine coupling ------------------------------------------------------------------------
 
 template <class S>
 struct AffineCouplingT {
@@ -107,8 +105,7 @@ struct AffineCouplingT {
   S bound = S(1);             // |s| <= bound
 
   AffineCouplingT() = default;
-  // Coupling number `index` of a flow on `dim` columns: keeps the columns j with j % 2 == index
-  // % 2.
+  // Coupling `index` of a flow on `dim` columns: it keeps the j with j % 2 == index % 2.
   AffineCouplingT(Index dim, Index index, const std::vector<Index>& hidden, double log_scale_bound,
                   Activation act, Rng& rng)
       : bound(static_cast<S>(log_scale_bound)) {
@@ -152,8 +149,7 @@ struct AffineCouplingT {
   static TensorT<S> neg(const TensorT<S>& a) { return mul_scalar(a, S(-1)); }
 };
 
-// ---- The flow
-// ------------------------------------------------------------------------------------------
+// ---- The flow -----------------------------------------------------------------------------------
 
 template <class S>
 struct RealNVPT {
@@ -246,8 +242,7 @@ struct RealNVPT {
 using RealNVP = RealNVPT<float>;
 using RealNVPD = RealNVPT<double>;
 
-// ---- Training
-// -------------------------------------------------------------------------------------------
+// ---- Training -----------------------------------------------------------------------------------
 
 struct FlowTrainOptions {
   Index steps = 2000;  // Adam steps
