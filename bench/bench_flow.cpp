@@ -3,8 +3,9 @@
 // lr 1e-3, float32, one thread) in aibasics and in PyTorch, measured in the same run.
 // The PyTorch side is shared/tools/peer-torch-generative realnvp (the course's script: found in
 // $AIB_SHARED_DIR/tools, else ../shared/tools beside the source tree), run once per OpenBLAS
-// kernel set: OpenBLAS's own choice (OPENBLAS_CORETYPE unset), the environment's setting if it
-// has one, and OPENBLAS_CORETYPE=SkylakeX (AVX-512). Our step is also split into forward,
+// kernel set, as bench/run-all does: OpenBLAS's own choice (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+// unset), the environment's OPENBLAS_CORETYPE if it sets one, and OPENBLAS_CORETYPE=SkylakeX
+// (AVX-512, OPENBLAS_L2_SIZE unset). Our step is also split into forward,
 // backward and optimizer time, beside the time of its matrix products alone.
 // Run: build/bin/bench_flow [steps] [--no-peer]    (steps default 100)
 #include <cstdio>
@@ -135,11 +136,12 @@ int main(int argc, char** argv) {
       8 * t_mm * 1e3, flops / (t_mm * 1e9));
   if (!peer) return 0;
   std::vector<std::pair<std::string, std::string>> variants = {
-      {"OpenBLAS's own choice", "-u OPENBLAS_CORETYPE"}};
+      {"OpenBLAS's own choice", "-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"}};
   if (const char* set = std::getenv("OPENBLAS_CORETYPE"); set && *set)
     variants.push_back({fmt::format("as the environment sets it ({})", set),
                         fmt::format("OPENBLAS_CORETYPE={}", set)});
-  variants.push_back({"OPENBLAS_CORETYPE=SkylakeX", "OPENBLAS_CORETYPE=SkylakeX"});
+  variants.push_back(
+      {"OPENBLAS_CORETYPE=SkylakeX", "-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX"});
   // The peer's CPU time per step: the CPU its children used in a run of 2·steps minus that of a
   // run of `steps` (start-up and warm-up cancel), over `steps`. On a busy machine wall-clock time
   // counts the time other processes held the core; CPU time does not.
