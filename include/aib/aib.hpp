@@ -66,5 +66,6 @@
 // generative
 #include "aib/generative/classifier.hpp"
 #include "aib/generative/datasets.hpp"
+#include "aib/generative/flow.hpp"
 #include "aib/generative/metrics.hpp"
 #include "aib/generative/ngram.hpp"
