@@ -12,7 +12,6 @@
 #include <vector>
 
 #include <fmt/core.h>
-#include <Eigen/LU>
 
 #include "aib/core/timing.hpp"
 #include "aib/generative/flow.hpp"
@@ -22,80 +21,21 @@
 #include "aib/show/table.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
-
-namespace {
+#include "toy_views.hpp"
 
 using aib::Index;
 using aib::MatD;
 using aib::show::fixed;
-
-// A density or a histogram (rows, cols), row 0 at the top, one shade per cell: the value over
-// `top` in fifths (" ░▒▓█"), in a frame with a title.
-std::string panel(const std::string& title, const MatD& v, double top) {
-  std::string out = title + "\n┌";
-  for (Index c = 0; c < v.cols(); ++c) out += "─";
-  out += "┐\n";
-  for (Index r = 0; r < v.rows(); ++r) {
-    out += "│";
-    for (Index c = 0; c < v.cols(); ++c) {
-      const double u = std::clamp(v(r, c) / top, 0.0, 1.0);
-      out += aib::show::heat_shades[static_cast<std::size_t>(std::lround(u * 4))];
-    }
-    out += "│\n";
-  }
-  out += "└";
-  for (Index c = 0; c < v.cols(); ++c) out += "─";
-  return out + "┘\n";
-}
-
-// Cell centres of a rows × cols grid over [-extent, extent]², row 0 at the top: (rows·cols, 2)
-aib::Mat grid_points(Index rows, Index cols, double extent) {
-  aib::Mat g(rows * cols, 2);
-  for (Index r = 0; r < rows; ++r)
-    for (Index c = 0; c < cols; ++c)
-      g.row(r * cols + c) << static_cast<float>(-extent + (c + 0.5) * 2 * extent / cols),
-          static_cast<float>(extent - (r + 0.5) * 2 * extent / rows);
-  return g;
-}
-
-// Points per cell of the same grid: (rows, cols)
-MatD histogram(const aib::Mat& x, Index rows, Index cols, double extent) {
-  MatD h = MatD::Zero(rows, cols);
-  for (Index i = 0; i < x.rows(); ++i) {
-    const double c = std::floor((x(i, 0) + extent) / (2 * extent) * cols);
-    const double r = std::floor((extent - x(i, 1)) / (2 * extent) * rows);
-    if (c >= 0 && c < cols && r >= 0 && r < rows) h(static_cast<Index>(r), static_cast<Index>(c))++;
-  }
-  return h;
-}
-
-// Mean NLL (nats) on `test` of the single Gaussian fitted to `train` (its mean and covariance).
-double gaussian_nll(const aib::Mat& train, const aib::Mat& test) {
-  const MatD x = train.cast<double>();                               // (N, 2)
-  const Eigen::RowVector2d mu = x.colwise().mean();                  // (1, 2)
-  const MatD c = x.rowwise() - mu;                                   // (N, 2)
-  const Eigen::Matrix2d cov = c.transpose() * c / double(x.rows());  // (2, 2)
-  const Eigen::Matrix2d inv = cov.inverse();
-  double total = 0;
-  for (Index i = 0; i < test.rows(); ++i) {
-    const Eigen::RowVector2d d = test.row(i).cast<double>() - mu;
-    total += 0.5 * d * inv * d.transpose();
-  }
-  return total / double(test.rows()) +
-         0.5 * std::log(std::pow(2 * 3.14159265358979323846, 2) * cov.determinant());
-}
-
-}  // namespace
+namespace view = aib::episode;  // grid_points, histogram2d, density_panel, ... (toy_views.hpp)
 
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   std::string data_name = "checkerboard";
   Index hidden = 64, couplings = 8, n_train = 20000;
   aib::FlowTrainOptions train{600, 256, 5e-3};
-  ep.cli()
-      .add_option("--data", data_name, "Dataset with a known density")
-      ->check(CLI::IsMember({"checkerboard", "ring8", "grid25"}))
-      ->capture_default_str();
+  ep.flags()
+      .add("--data", data_name, "Dataset with a known density")
+      .one_of({"checkerboard", "ring8", "grid25"});
   ep.option("--hidden", hidden, "Width of each coupling's two hidden layers", 4, 1024);
   ep.option("--couplings", couplings, "Affine coupling layers", 1, 32);
   ep.option("--steps", train.steps, "Adam steps", 1, 100000);
@@ -129,7 +69,7 @@ int main(int argc, char** argv) {
                fixed(log.losses.front(), 2), fixed(log.losses.back(), 2));
 
     const double flow_nll = -flow.log_prob(test).cast<double>().mean();
-    const double gauss_nll = gaussian_nll(data, test);
+    const double gauss_nll = view::gaussian_fit_nll(data, test);
     fmt::print("Mean NLL on 5000 held-out points, in nats (lower is better):\n");
     show::Table nll({"model", "NLL", "above the floor"});
     nll.add_row({"one Gaussian fit", fixed(gauss_nll, 3), fixed(gauss_nll - entropy, 3)});
@@ -147,7 +87,7 @@ int main(int argc, char** argv) {
                            : data_name == "grid25" ? 2.0
                                                    : 1.0) *
                           8 / 3.;
-    const aib::Mat grid = grid_points(rows, cols, extent);  // (rows·cols, 2)
+    const aib::Mat grid = view::grid_points(rows, cols, extent);  // (rows·cols, 2)
     const aib::Vec true_lp = aib::toy_log_prob(data_name, grid);
     const aib::Mat flow_lp = flow.log_prob(grid);  // (rows·cols, 1)
     MatD p_true(rows, cols), p_flow(rows, cols);
@@ -156,33 +96,27 @@ int main(int argc, char** argv) {
       p_flow(k / cols, k % cols) = std::exp(double(flow_lp(k, 0)));
     }
     const double top = p_flow.maxCoeff();
-    show::print(show::side_by_side(panel("true density", p_true, top),
-                                   panel("flow's density (same scale)", p_flow, top), cols + 6));
+    show::print(show::side_by_side(view::density_panel("true density", p_true, top),
+                                   view::density_panel("flow's density (same scale)", p_flow, top),
+                                   cols + 6));
     const aib::Mat samples = flow.sample(5000, ctx.rng);  // (5000, 2)
-    const MatD h_data = histogram(test, rows, cols, extent),
-               h_flow = histogram(samples, rows, cols, extent);
+    const MatD h_data = view::histogram2d(test, rows, cols, extent),
+               h_flow = view::histogram2d(samples, rows, cols, extent);
     show::print(show::side_by_side(
-        panel("5000 data points", h_data, h_data.maxCoeff()),
-        panel("5000 flow samples (same scale)", h_flow, h_data.maxCoeff()), cols + 6));
+        view::density_panel("5000 data points", h_data, h_data.maxCoeff()),
+        view::density_panel("5000 flow samples (same scale)", h_flow, h_data.maxCoeff()),
+        cols + 6));
     fmt::print("Square [{}, {}]^2; a shade is a fifth of the top value.\n", fixed(-extent, 2),
                fixed(extent, 2));
 
     // ---- The filament ---------------------------------------------------------------------------
-    // "Off the data": the true density there is below its value at 99.9% of held-out points.
-    aib::Vec test_lp = aib::toy_log_prob(data_name, test);
-    std::vector<float> sorted(test_lp.data(), test_lp.data() + test_lp.size());
-    std::sort(sorted.begin(), sorted.end());
-    const float floor_lp = sorted[sorted.size() / 1000];
-    const aib::Vec sample_lp = aib::toy_log_prob(data_name, samples);
-    const auto off = [&](const aib::Vec& lp) {
-      return double((lp.array() < floor_lp).count()) / double(lp.size());
-    };
     fmt::print(
         "\nOff the data (true density below its value at 99.9% of real points):\n"
         "  flow samples {}, held-out data {}.\n"
         "A flow is a smooth invertible map of one Gaussian blob: it cannot tear it\n"
         "apart, so thin filaments of probability join the modes.\n",
-        show::percent(off(sample_lp), 1), show::percent(off(test_lp), 1));
+        show::percent(view::off_data_share(data_name, samples, test), 1),
+        show::percent(view::off_data_share(data_name, test, test), 1));
 
     // ---- Exact likelihoods of chosen points -----------------------------------------------------
     ctx.section("The exact log-density of hand-picked points");
