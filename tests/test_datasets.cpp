@@ -9,6 +9,7 @@
 #include "catch.hpp"
 #include "test_helpers.hpp"
 
+#include "aib/generative/classifier.hpp"
 #include "aib/generative/datasets.hpp"
 #include "aib/show/terminal.hpp"
 
@@ -454,4 +455,73 @@ TEST_CASE("glyph errors name the bad value") {
         "glyph_grid: width 8 is narrower than one glyph (10 columns)");
   CHECK(message_of([&] { aib::svg_glyph_grid(images, 10, {}, "t", 0); }) ==
         "svg_glyph_grid: columns must be at least 1, got 0");
+}
+
+// ---- The glyph reader (generative/classifier.hpp) ----------------------------------------------
+
+namespace {
+const aib::GlyphClassifier& trained_reader() {
+  static const aib::GlyphClassifier reader = [] {
+    aib::Rng rng(2024);
+    return aib::train_glyph_classifier(rng);
+  }();
+  return reader;
+}
+}  // namespace
+
+TEST_CASE("the glyph reader reads fresh jittered digits (> 97%) and its probabilities sum to 1") {
+  const aib::GlyphClassifier& reader = trained_reader();
+  aib::Rng rng(99);  // glyphs it has never seen
+  const aib::GlyphData test = aib::make_digits(1000, rng);
+  const double acc = reader.accuracy(test.images, test.labels);
+  INFO("accuracy " << acc);
+  CHECK(acc > 0.97);
+  const aib::Mat p = reader.probabilities(test.images.topRows(5));  // (5, 10)
+  CHECK(p.rows() == 5);
+  CHECK(p.cols() == 10);
+  for (aib::Index i = 0; i < p.rows(); ++i) CHECK(std::abs(p.row(i).sum() - 1.0f) < 1e-5f);
+}
+
+TEST_CASE("read_glyphs: real digits cover all ten evenly; one digit repeated is a collapse") {
+  const aib::GlyphClassifier& reader = trained_reader();
+  aib::Rng rng(5);
+  const aib::GlyphData real = aib::make_digits(500, rng);  // 50 of each digit
+  const aib::GlyphReading r = aib::read_glyphs(reader, real.images);
+  CHECK(r.samples == 500);
+  CHECK(r.confident_share > 0.9);
+  CHECK(r.classes_covered == 10);
+  CHECK(r.reverse_kl < 0.02);  // near-uniform counts
+
+  // 200 copies of the same "3": at most one class, KL = ln 10 when it is read confidently
+  aib::Mat threes(200, real.images.cols());  // (200, 256)
+  for (aib::Index i = 0; i < 200; ++i) threes.row(i) = real.images.row(3);
+  const aib::GlyphReading c = aib::read_glyphs(reader, threes);
+  REQUIRE(c.confident == 200);
+  CHECK(c.classes_covered == 1);
+  CHECK(c.counts[3] == 200);
+  CHECK(std::abs(c.reverse_kl - std::log(10.0)) < 1e-12);
+
+  // a pixel cross-fade of a 1 and an 8 is read less confidently than either end
+  const aib::Mat blend = 0.5f * (real.images.row(1) + real.images.row(8));  // (1, 256)
+  const double mid = aib::read_glyphs(reader, blend).mean_top_probability;
+  CHECK(mid < aib::read_glyphs(reader, real.images.row(1)).mean_top_probability);
+  CHECK(mid < aib::read_glyphs(reader, real.images.row(8)).mean_top_probability);
+}
+
+TEST_CASE("the glyph reader names bad input") {
+  const aib::GlyphClassifier& reader = trained_reader();
+  aib::Rng rng(1);
+  CHECK_THROWS_AS(reader.probabilities(aib::Mat::Zero(2, 64)), aib::ShapeError);
+  CHECK_THROWS_WITH(aib::read_glyphs(reader, aib::Mat::Zero(2, 256), 0.0),
+                    Catch::Contains("threshold must be in (0, 1], got 0"));
+  CHECK_THROWS_WITH(reader.accuracy(aib::Mat::Zero(2, 256), {1}),
+                    Catch::Contains("2 images but 1 labels"));
+  aib::ClassifierOptions bad;
+  bad.train_size = 5;
+  CHECK_THROWS_WITH(aib::train_glyph_classifier(rng, bad),
+                    Catch::Contains("train_size must be >= 10"));
+  aib::ClassifierOptions wild;
+  wild.lr = 1e30;  // Adam moves every weight by ~1e30 per step: the logits overflow
+  wild.steps = 20;
+  CHECK_THROWS_AS(aib::train_glyph_classifier(rng, wild), aib::DivergenceError);
 }

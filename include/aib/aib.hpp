@@ -65,6 +65,7 @@
 
 // generative
 #include "aib/generative/autoencoder.hpp"
+#include "aib/generative/classifier.hpp"
 #include "aib/generative/datasets.hpp"
 #include "aib/generative/metrics.hpp"
 #include "aib/generative/ngram.hpp"
