@@ -1,12 +1,14 @@
 // Episode 30 — Latent space: where an autoencoder puts the digits, and what lies between them.
 //
-// One aib::Autoencoder with a 2-number code (aib/generative/autoencoder.hpp) is trained on
-// aib::make_digits glyphs; its codes of held-out glyphs are drawn as a map, one mark per cell
-// (the most common digit there). A walk between two digits in latent space is set beside a pixel
-// cross-fade, each step read by aib::GlyphClassifier (aib/generative/classifier.hpp). Nearest
-// neighbours are compared in the 2-D code and in the 256 pixels (k-NN accuracy). Last, points
-// drawn at random in the codes' bounding box (aib::sample_latent_box) are decoded and read: the
-// share the reader accepts, and how far those points sit from any training code.
+// Two aib::Autoencoder models (aib/generative/autoencoder.hpp) are trained on aib::make_digits
+// glyphs: one with a 2-number code, whose codes of held-out glyphs are drawn as a map (one mark
+// per cell: the most common digit there), and one with 8 numbers, which rebuilds glyphs well. A
+// walk between two digits in the 8-number code is set beside a pixel cross-fade, each step read
+// by aib::GlyphClassifier (aib/generative/classifier.hpp) and measured by its distance to the
+// nearest real glyph; then the halfway points of all 45 digit pairs. Nearest neighbours are
+// compared in the codes and in the 256 pixels (k-NN accuracy). Last, random points of the code
+// space (aib::sample_latent_box, aib::sample_latent_gaussian) are decoded and read: the share
+// the reader accepts, and how far those points sit from any training code.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -233,8 +235,8 @@ int main(int argc, char** argv) {
 
     // ---- Random points --------------------------------------------------------------------------
     ctx.section("Decoding random points of the latent space");
-    const Mat box = aib::sample_latent_box(train_codes8, random_points, ctx.rng);  // (n, 8)
-    const Mat gauss = aib::sample_latent_gaussian(train_codes8, random_points, ctx.rng);
+    const Mat box = aib::sample_latent_box(train_codes8, random_points, ctx.rng);         // (n, 8)
+    const Mat gauss = aib::sample_latent_gaussian(train_codes8, random_points, ctx.rng);  // (n, 8)
     const Mat dreams = ae8.decode(box);  // (n, 256)
     const std::vector<int> read_dreams = reader.predict(dreams.topRows(8));
     fmt::print("Eight decodes of random points (the reader's digit under each):\n{}",
