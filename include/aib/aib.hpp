@@ -64,6 +64,7 @@
 #include "aib/tokenizer/unicode.hpp"
 
 // generative
+#include "aib/generative/autoencoder.hpp"
 #include "aib/generative/classifier.hpp"
 #include "aib/generative/datasets.hpp"
 #include "aib/generative/flow.hpp"
