@@ -25,6 +25,7 @@ endfunction()
 
 # aib_add_episode(<NN-slug> [DATA name=path ...] [REAL_ENCODINGS]): the episode program, its test
 # and its update. A missing program or narrative is a configure error, never a silently absent test.
+# Needs the target aib_episode_flags (examples/common/flags.cpp: the programs' command line).
 function(aib_add_episode name)
   cmake_parse_arguments(EP "REAL_ENCODINGS" "" "DATA" ${ARGN})
   set(md ${PROJECT_SOURCE_DIR}/episodes/${name}.md)
@@ -36,7 +37,7 @@ function(aib_add_episode name)
   set(target episode_${name})
   add_executable(${target} ${name}.cpp)
   set_target_properties(${target} PROPERTIES OUTPUT_NAME ${name} RUNTIME_OUTPUT_DIRECTORY ${AIB_BIN_DIR})
-  target_link_libraries(${target} PRIVATE aibasics aib_project_flags CLI11::CLI11)
+  target_link_libraries(${target} PRIVATE aibasics aib_project_flags aib_episode_flags)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/examples/common)
   aib_embed(${target} episode_text.hpp episode_markdown=${md} ${EP_DATA})
   set_property(GLOBAL APPEND PROPERTY AIB_EPISODE_TARGETS ${target})

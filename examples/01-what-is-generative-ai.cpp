@@ -33,20 +33,16 @@ int main(int argc, char** argv) {
   int order = 5, n_samples = 3;
   std::vector<double> temperatures = {0.5, 1.0};
   std::string prompt = "The ", corpus;
-  auto& cli = ep.cli();
-  cli.add_option("--order", order,
-                 "n of the n-gram: each character is predicted from n-1 before it")
-      ->check(CLI::Range(1, 10))
-      ->capture_default_str();
-  cli.add_option("--temperatures", temperatures, "Two sampling temperatures (> 0)")
-      ->expected(2)
-      ->delimiter(',')
-      ->check(CLI::Range(0.01, 100.0))
-      ->capture_default_str();
+  auto& flags = ep.flags();
+  ep.option("--order", order, "n of the n-gram: each character is predicted from n-1 before it", 1,
+            10);
+  flags.add("--temperatures", temperatures, "Two sampling temperatures (> 0)")
+      .count(2)
+      .range(0.01, 100.0);
   ep.option("--samples", n_samples, "Sentences sampled at each temperature", 1, 20);
-  cli.add_option("--prompt", prompt, "Text every sample starts from")->capture_default_str();
-  cli.add_option("--corpus", corpus, "Train on this file of 'label<TAB>sentence' lines instead")
-      ->check(CLI::ExistingFile);
+  flags.add("--prompt", prompt, "Text every sample starts from");
+  flags.add("--corpus", corpus, "Train on this file of 'label<TAB>sentence' lines instead")
+      .existing_file();
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

@@ -48,15 +48,15 @@ int main(int argc, char** argv) {
   double held_out = 0.25, temperature = 0.7;
   int steps = 300, order = 5;
   std::string corpus, svg_path;
-  auto& cli = ep.cli();
   ep.option("--held-out", held_out, "Share of sentences kept aside to test the classifier", 0.05,
             0.5);
   ep.option("--steps", steps, "Gradient-descent steps for the classifier", 1, 5000);
   ep.option("--order", order, "n of the generator's character n-gram", 1, 10);
   ep.option("--temperature", temperature, "Sampling temperature of the generator", 0.01, 100.0);
-  cli.add_option("--corpus", corpus, "Use this file of 'label<TAB>sentence' lines instead")
-      ->check(CLI::ExistingFile);
-  cli.add_option("--svg", svg_path, "Also draw the classifier's training loss into this SVG file");
+  ep.flags()
+      .add("--corpus", corpus, "Use this file of 'label<TAB>sentence' lines instead")
+      .existing_file();
+  ep.flags().add("--svg", svg_path, "Also draw the classifier's training loss into this SVG file");
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

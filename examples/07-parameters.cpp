@@ -53,11 +53,11 @@ int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   aib::Index d_model = 0, layers = 0;
   int batch = 16;
-  auto& cli = ep.cli();
-  cli.add_option("--d-model", d_model, "Also count a GPT-2-shaped model of this width (F = 4D)")
-      ->check(CLI::Range(8, 65536));
-  cli.add_option("--layers", layers, "Layers of that model (default: GPT-2 small's 12)")
-      ->check(CLI::Range(1, 1000));
+  ep.option("--d-model", d_model, "Also count a GPT-2-shaped model of this width (F = 4D)", 8,
+            65536)
+      .no_default();
+  ep.option("--layers", layers, "Layers of that model (default: GPT-2 small's 12)", 1, 1000)
+      .no_default();
   ep.option("--batch", batch, "Characters in the training step's batch", 1, 512);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {

@@ -57,27 +57,16 @@ int main(int argc, char** argv) {
   std::string text = "Tokenizers don't see words: they see pieces, each with its own number.";
   std::string rare = "unbelievability";
   std::size_t vocab_size = 1000;
-  auto& cli = ep.cli();
-  const aib::episode::Encodings encodings(cli);
-  cli.add_option("--encoding", encoding, "Which real encoding to show when its rank file is there")
-      ->check(CLI::IsMember({"gpt2", "cl100k_base", "o200k_base"}))
-      ->capture_default_str();
-  const CLI::Validator non_empty(
-      [](std::string& value) {
-        return value.empty() ? std::string("must not be empty") : std::string();
-      },
-      "");
-  cli.add_option("--text", text, "Your own sentence to cut into characters, words and tokens")
-      ->check(non_empty)
-      ->capture_default_str();
-  cli.add_option("--word", rare, "A rare word to split into known pieces")
-      ->check(non_empty)
-      ->capture_default_str();
-  cli.add_option(
-         "--vocab-size", vocab_size,
-         "Tokens of the vocabulary trained when no rank files are found (256 bytes + merges)")
-      ->check(CLI::Range(256, 20000))
-      ->capture_default_str();
+  auto& flags = ep.flags();
+  const aib::episode::Encodings encodings(flags);
+  flags.add("--encoding", encoding, "Which real encoding to show when its rank file is there")
+      .one_of({"gpt2", "cl100k_base", "o200k_base"});
+  flags.add("--text", text, "Your own sentence to cut into characters, words and tokens")
+      .non_empty();
+  flags.add("--word", rare, "A rare word to split into known pieces").non_empty();
+  ep.option("--vocab-size", vocab_size,
+            "Tokens of the vocabulary trained when no rank files are found (256 bytes + merges)",
+            256, 20000);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

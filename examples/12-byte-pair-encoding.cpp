@@ -81,23 +81,14 @@ int main(int argc, char** argv) {
   std::string tiny = "aaabdaaabac";
   int n_merges = 10;
   std::vector<std::size_t> sizes = {256, 300, 500, 1000, 2000};
-  auto& cli = ep.cli();
-  cli.add_option("--tiny", tiny,
-                 "The tiny corpus trained step by step (merges while a pair repeats)")
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            return v.size() < 2 || v.size() > 40 ? std::string("must be 2 to 40 bytes")
-                                                 : std::string();
-          },
-          ""))
-      ->capture_default_str();
-  cli.add_option("--merges", n_merges, "Merges learned from the small corpus of sentences")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  cli.add_option("--sizes", sizes, "Vocabulary sizes trained on the course sentences")
-      ->delimiter(',')
-      ->check(CLI::Range(256, 20000))
-      ->capture_default_str();
+  ep.flags()
+      .add("--tiny", tiny, "The tiny corpus trained step by step (merges while a pair repeats)")
+      .check([](const std::string& v) { return v.size() >= 2 && v.size() <= 40; },
+             "must be 2 to 40 bytes");
+  ep.option("--merges", n_merges, "Merges learned from the small corpus of sentences", 1, 100);
+  ep.flags()
+      .add("--sizes", sizes, "Vocabulary sizes trained on the course sentences")
+      .range(256, 20000);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

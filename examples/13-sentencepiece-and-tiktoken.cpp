@@ -80,16 +80,11 @@ const std::vector<std::string> kUnknown = {"Q", "词", "🙂"};
 int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   std::string text = "A tokenizer's vocabulary decides where every sentence gets cut.";
-  auto& cli = ep.cli();
-  const aib::episode::Encodings encodings(cli);
-  cli.add_option("--text", text, "Your own sentence to cut both ways")
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            return v.find_first_not_of(' ') == std::string::npos ? std::string("must not be blank")
-                                                                 : std::string();
-          },
-          ""))
-      ->capture_default_str();
+  const aib::episode::Encodings encodings(ep.flags());
+  ep.flags()
+      .add("--text", text, "Your own sentence to cut both ways")
+      .check([](const std::string& v) { return v.find_first_not_of(' ') != std::string::npos; },
+             "must not be blank");
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

@@ -95,16 +95,13 @@ int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   std::uint64_t extra_dim = 0;
   int holdout = 20;
-  auto& cli = ep.cli();
   const aib::episode::Encodings encodings(
-      cli, "Directory with gpt2/cl100k_base/o200k_base .tiktoken files (default: $AIB_ENCODINGS)");
-  cli.add_option("--dim", extra_dim, "Also show the embedding table at this width d (0: none)")
-      ->check(CLI::Range(0, 32768))
-      ->capture_default_str();
-  cli.add_option("--holdout", holdout,
-                 "Percent of the sentences held out of training, chosen by --seed")
-      ->check(CLI::Range(5, 50))
-      ->capture_default_str();
+      ep.flags(),
+      "Directory with gpt2/cl100k_base/o200k_base .tiktoken files (default: $AIB_ENCODINGS)");
+  ep.option("--dim", extra_dim, "Also show the embedding table at this width d (0: none)", 0,
+            32768);
+  ep.option("--holdout", holdout, "Percent of the sentences held out of training, chosen by --seed",
+            5, 50);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

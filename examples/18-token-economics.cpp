@@ -90,15 +90,14 @@ int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   std::string prices_file;
   int requests_per_day = 2000;
-  auto& cli = ep.cli();
-  const aib::episode::Encodings encodings(cli);
-  cli.add_option("--requests-per-day", requests_per_day, "Support requests the bot answers per day")
-      ->check(CLI::Range(1, 100000000))
-      ->capture_default_str();
-  cli.add_option("--prices", prices_file,
-                 "CSV of prices: model,input_per_million,output_per_million,date,source "
-                 "(default: the table built in, examples/data/token-prices.csv)")
-      ->type_name("FILE");
+  const aib::episode::Encodings encodings(ep.flags());
+  ep.option("--requests-per-day", requests_per_day, "Support requests the bot answers per day", 1,
+            100000000);
+  ep.flags()
+      .add("--prices", prices_file,
+           "CSV of prices: model,input_per_million,output_per_million,date,source "
+           "(default: the table built in, examples/data/token-prices.csv)")
+      .type_name("FILE");
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

@@ -223,8 +223,27 @@ TEST_CASE("encoding: save and load round-trip ranks, pattern and special tokens"
   CHECK(back.special_tokens() == enc.special_tokens());
   for (tk::Rank r = 0; r < enc.n_ranks(); ++r) REQUIRE(back.token_bytes(r) == enc.token_bytes(r));
   CHECK(back.encode("abab<|end|>", {"<|end|>"}) == Ids{257, 1000});
+
+  // Special-token ids in the meta file are whole numbers within 32 bits, or the file is refused.
+  const std::string meta = prefix + ".meta.json";
+  const std::string saved = aib::read_file(meta, "test");
+  REQUIRE(saved.find("1000") != std::string::npos);
+  const auto with_id = [&](const std::string& id) {
+    std::string text = saved;
+    text.replace(text.find("1000"), 4, id);
+    std::ofstream(meta) << text;
+    return message_of([&] { tk::load_encoding(prefix + ".tiktoken"); });
+  };
+  for (const char* bad : {"-1", "-4294967000", "1.7", "true", "4294967296", "\"7\"", "1e3"}) {
+    INFO(bad);
+    CHECK_THAT(with_id(bad),
+               Catch::Contains("load_encoding: '" + meta + "': special token '<|end|>' has id ") &&
+                   Catch::Contains("an id must be a whole number from 0 to "
+                                   "4294967295"));
+  }
+  CHECK(with_id("4294967295") == "(no error)");
   std::remove((prefix + ".tiktoken").c_str());
-  std::remove((prefix + ".meta.json").c_str());
+  std::remove(meta.c_str());
 }
 
 TEST_CASE("tiktoken: finding the rank files says where to look", "[tokenizer][tiktoken]") {

@@ -1,11 +1,16 @@
 // Tests for aib/core/files.hpp: whole-file reads, binary reader and writer, numbered lines, and
 // what error messages show (printable bytes, shapes, element counts).
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
+
+#ifndef _WIN32
+#include <sys/resource.h>
+#endif
 
 #include "catch.hpp"
 #include "test_helpers.hpp"
@@ -55,6 +60,50 @@ TEST_CASE("BinaryWriter then read_file and BinaryReader give the bytes back") {
   CHECK_THAT(message_of([&] { in.read(part, 1); }),
              Catch::StartsWith("test: '" + path + "': read failed"));
 }
+
+#ifndef _WIN32
+// A write that fails part-way (here a file-size limit of 4 KiB, as `ulimit -f` sets; a full disk
+// fails the same way) must leave the previous file whole, and no temporary file behind.
+TEST_CASE("BinaryWriter is atomic: a failed save keeps the previous file and leaves nothing") {
+  TempDir tmp;
+  const std::string path = tmp.file("model.bin");
+  aib::write_file(path, "the last good model", "test");
+  const std::string big(64 * 1024, 'x');
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // fail with EFBIG, not a signal
+  rlimit limited = saved;
+  limited.rlim_cur = 4096;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  const std::string message = message_of([&] { aib::write_file(path, big, "save_model"); });
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  CHECK_THAT(message, Catch::StartsWith("save_model: '" + path + "': write failed: ") &&
+                          Catch::Contains("the previous file, if any, is unchanged"));
+  CHECK(aib::read_file(path, "test") == "the last good model");
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(tmp.path)) files += entry.is_regular_file();
+  CHECK(files == 1);  // the temporary file is gone
+
+  // A save that succeeds replaces the file; one abandoned by an exception leaves it alone.
+  aib::write_file(path, big, "test");
+  CHECK(aib::read_file(path, "test") == big);
+  try {
+    aib::BinaryWriter out(path, "test");
+    out.write("half", 4);
+    throw std::runtime_error("interrupted");
+  } catch (const std::runtime_error&) {
+  }
+  CHECK(aib::read_file(path, "test") == big);
+  files = 0;
+  for (const auto& entry : fs::directory_iterator(tmp.path)) files += entry.is_regular_file();
+  CHECK(files == 1);
+  CHECK_THAT(message_of([&] { aib::write_file(tmp.path.string(), "x", "test"); }),
+             Catch::Contains("cannot open for writing: it is a directory"));
+  CHECK_THAT(message_of([&] { aib::write_file(tmp.file("no/such/dir.bin"), "x", "test"); }),
+             Catch::Contains("cannot open for writing"));
+}
+#endif
 
 TEST_CASE("read_file: an empty file is empty; missing files and directories are named") {
   TempDir tmp;

@@ -504,3 +504,20 @@ TEST_CASE("metrics reject bad input with messages naming shapes and values") {
   CHECK(message_of([&] { aib::random_directions(rng, 0, 2); }) ==
         "random_directions: need count >= 1 and dims >= 1, got count = 0, dims = 2");
 }
+
+TEST_CASE("knn_accuracy: a hand-computed vote, and errors") {
+  aib::Mat ref(4, 1);  // class 0 at 0 and 5; class 1 at 7 and 8
+  ref << 0, 5, 7, 8;
+  const std::vector<int> ref_labels = {0, 0, 1, 1};
+  aib::Mat query(3, 1);
+  query << 0.5f, 9.0f, 5.5f;  // 3 nearest: {0, 5, 7}, {8, 7, 5}, {5 (0.5), 7 (1.5), 8 (2.5)}
+  CHECK(aib::knn_accuracy(ref, ref_labels, query, {0, 1, 1}, 1) == Approx(2.0 / 3));  // 5.5 -> 0
+  CHECK(aib::knn_accuracy(ref, ref_labels, query, {0, 1, 1}, 3) == Approx(1.0));      // 5.5 -> 1
+  CHECK(aib::knn_accuracy(ref, ref_labels, query, {1, 0, 0}, 3) == Approx(0.0));
+  const aib::MatD d = aib::pairwise_squared_distances(query, ref);  // (3, 5)
+  CHECK(d(2, 3) == Approx(2.5 * 2.5));
+  CHECK_THROWS_WITH(aib::knn_accuracy(ref, ref_labels, query, {0, 1}, 1),
+                    Catch::Contains("3 queries with 2 labels"));
+  CHECK_THROWS_WITH(aib::knn_accuracy(ref, ref_labels, query, {0, 1, 1}, 6),
+                    Catch::Contains("k must be in [1, 4], got 6"));
+}

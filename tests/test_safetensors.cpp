@@ -392,8 +392,15 @@ TEST_CASE("save_matrices and load_matrices", "[safetensors]") {
     CHECK(it->second.cols() == m.cols());
     CHECK(it->second == m);
   }
-  CHECK(aib::read_safetensors(path).metadata ==
-        std::map<std::string, std::string>{{"episode", "08"}});
+  // The caller's metadata, and one CRC-32 per tensor (of its F32 bytes as stored).
+  const auto metadata = aib::read_safetensors(path).metadata;
+  CHECK(metadata.size() == 1 + named.size());
+  CHECK(metadata.at("episode") == "08");
+  for (const auto& [name, m] : named) {
+    const aib::SafeTensor t = aib::to_safetensor(m);
+    CHECK(metadata.at("crc32." + name) ==
+          fmt::format("{:08x}", aib::crc32(t.bytes.data(), t.bytes.size())));
+  }
 
   // F32 only, 2-d at most, and the message says what to do instead.
   SafeTensors st;
@@ -415,6 +422,37 @@ TEST_CASE("save_matrices and load_matrices", "[safetensors]") {
                                   {{"a", aib::Mat(1, 1)}, {"a", aib::Mat(2, 2)}});
              }),
              Catch::Contains("two tensors are named 'a'"));
+}
+
+TEST_CASE("crc32 is zlib's: check values from Python's zlib.crc32", "[safetensors]") {
+  CHECK(aib::crc32("123456789", 9) == 0xcbf43926u);  // the standard check value
+  CHECK(aib::crc32("a", 1) == 0xe8b7be43u);
+  CHECK(aib::crc32(nullptr, 0) == 0u);
+  const unsigned char f32[16] = {0, 0, 128, 63, 0, 0, 0,   64,
+                                 0, 0, 64,  64, 0, 0, 128, 64};  // 1 2 3 4
+  CHECK(aib::crc32(f32, sizeof f32) == 0x8ba71454u);
+}
+
+TEST_CASE("checksums: a flipped bit is named, a checksum without its tensor too", "[safetensors]") {
+  TempDir dir;
+  const std::string path = dir.file("sum.safetensors");
+  SafeTensors st;
+  st.tensors = {{"w", aib::to_safetensor<float>({2}, {1.0f, 2.0f})}};
+  aib::add_checksums(st);
+  CHECK(st.metadata.at("crc32.w") ==
+        fmt::format("{:08x}", aib::crc32(st.tensors[0].second.bytes.data(), 8)));
+  CHECK_NOTHROW(aib::verify_checksums(st, "test", path));
+  st.tensors[0].second.bytes[3] ^= 0x80;  // 1.0f -> -1.0f
+  CHECK_THAT(io_error_of([&] { aib::verify_checksums(st, "test", path); }),
+             Catch::StartsWith("test: '" + path + "': tensor 'w': its bytes do not match"));
+  aib::write_safetensors(path, st);
+  CHECK_THAT(io_error_of([&] { aib::load_matrices(path); }),
+             Catch::Contains("tensor 'w': its bytes do not match the checksum"));
+  st.metadata["crc32.ghost"] = "00000000";
+  st.tensors[0].second.bytes[3] ^= 0x80;
+  CHECK_THAT(
+      io_error_of([&] { aib::verify_checksums(st, "test", path); }),
+      Catch::Contains("metadata 'crc32.ghost' is the checksum of a tensor the file does not hold"));
 }
 
 TEST_CASE("find and at", "[safetensors]") {
@@ -512,6 +550,9 @@ TEST_CASE("broken files are refused, naming the file, the tensor and the problem
   const Case cases[] = {
       {"err_truncated_size.safetensors",
        "truncated: the file has 5 bytes; a safetensors file starts with an 8-byte header size"},
+      {"err_empty_header.safetensors", "the header is empty (size 0); it must hold a JSON object"},
+      {"err_blank_header.safetensors", "the header is not valid JSON"},
+      {"err_nul_header.safetensors", "the header holds a NUL byte at file byte 8"},
       {"err_truncated.safetensors",
        "tensor 'b': data_offsets [8, 20] reach past the end of the data buffer, which has 16 "
        "bytes"},
@@ -610,7 +651,7 @@ TEST_CASE("hostile and odd headers", "[safetensors]") {
     CHECK_THAT(msg, Catch::StartsWith("parse_safetensors: 'mem.safetensors': "));
     return msg;
   };
-  CHECK_THAT(refused(""), Catch::Contains("not valid JSON"));
+  CHECK_THAT(refused(""), Catch::Contains("the header is empty (size 0)"));
   CHECK_THAT(refused("        "), Catch::Contains("not valid JSON"));
   // nlohmann/json would stop at a NUL byte and ignore what follows.
   CHECK_THAT(refused(R"({"a":)" + ok + std::string("}\0\0\0", 4), f8),

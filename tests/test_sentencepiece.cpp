@@ -242,6 +242,10 @@ TEST_CASE("malformed .vocab text throws aib::Error naming the file and line") {
   CHECK_THAT(error_of("<unk>\t0\nab\t-1\nb\t-2\nab\t-3\n"),
              Contains("bad.vocab line 4") && Contains("piece 'ab' is already defined on line 2"));
   CHECK_THAT(error_of("<unk>\t0\n\nab\t-1\n"), Contains("line 2") && Contains("empty line"));
+  // A file's bytes reach the terminal escaped: ESC [ 2 J would clear the user's screen.
+  const std::string clear_screen = error_of("<unk>\t0\nab\t\x1b[2J\n");
+  CHECK_THAT(clear_screen, Contains("score '\\x1b[2J' of piece 'ab'"));
+  CHECK(clear_screen.find('\x1b') == std::string::npos);
   CHECK_THAT(error_of("<unk>\t0\n\t-1\n"), Contains("line 2") && Contains("empty piece"));
   CHECK_THAT(error_of("ab\t-1\n"), Contains("bad.vocab has no <unk> piece"));
   CHECK_THAT(error_of("<unk>\t0\n<0x00>\t0\n<0x01>\t0\n"),

@@ -213,7 +213,8 @@ bool no_non_finite(const std::string& svg) {
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const auto is_letter = [&](std::size_t i) { return lower[i] >= 'a' && lower[i] <= 'z'; };
   for (const std::string word : {"nan", "inf"})
-    for (std::size_t at = lower.find(word); at != std::string::npos; at = lower.find(word, at + 1)) {
+    for (std::size_t at = lower.find(word); at != std::string::npos;
+         at = lower.find(word, at + 1)) {
       const bool starts = at == 0 || !is_letter(at - 1);
       const bool ends = at + word.size() == lower.size() || !is_letter(at + word.size());
       if (starts && ends) return false;
@@ -448,6 +449,7 @@ TEST_CASE("save_svg writes the file, and names the path when it cannot") {
   const std::string bad = "/nonexistent-directory-aib/sub/plot.svg";
   CHECK_THROWS_AS(aib::show::save_svg(bad, svg), aib::IoError);
   const std::string message = message_of([&] { aib::show::save_svg(bad, svg); });
-  CHECK(message.rfind("save_svg: cannot open '/nonexistent-directory-aib/sub/plot.svg' for writing",
-                      0) == 0);
+  CHECK(message.rfind(
+            "save_svg: '/nonexistent-directory-aib/sub/plot.svg': cannot open for writing", 0) ==
+        0);
 }

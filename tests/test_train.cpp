@@ -4,6 +4,7 @@
 // round-trip bit for bit and refuse another config, a missing or a corrupt file by name.
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -266,4 +267,82 @@ TEST_CASE("checkpoints: round trip gives bit-identical logits; mismatches are na
   CHECK_THAT(aib_test::message_of([&] { aib::load_checkpoint(truncated, fresh); }),
              Catch::Contains(truncated));
   for (const auto& p : {path, plain, corrupt, truncated}) std::filesystem::remove(p);
+}
+
+TEST_CASE("a diverging run stops naming the step; evaluate_loss refuses a broken model",
+          "[train]") {
+  aib::Rng init(5);
+  const aib::Gpt m(tiny(), init);
+  const std::vector<Index> period = {0, 3, 1, 4, 1, 5, 2, 6, 5};
+  std::vector<Index> stream;
+  for (int i = 0; i < 30; ++i) stream.insert(stream.end(), period.begin(), period.end());
+  const aib::TokenBatches data(stream, 16, 8);
+  aib::AdamW opt(aib::tensors_of(m.parameters()), 1e3);  // a learning rate no model survives
+  aib::Rng rng(6);
+  Index steps_seen = 0;
+  const std::string message = aib_test::message_of(
+      [&] { aib::train_steps(m, opt, data, rng, 200, [&](Index, float) { ++steps_seen; }); });
+  INFO(message);
+  CHECK_THAT(message, Catch::StartsWith("train_steps: the loss is ") &&
+                          Catch::Contains(fmt::format("at step {};", steps_seen)));
+  CHECK(steps_seen < 200);
+  CHECK_THROWS_AS(aib::evaluate_loss(m, data), aib::DivergenceError);
+  // The run stopped before the step that would have written NaN into the weights; a model whose
+  // weights are NaN (as a run that does not check would leave them) cannot be saved.
+  const std::string path = temp_path("diverged.safetensors");
+  std::filesystem::remove(path);
+  aib::TensorT<float> w = m.parameters()[1].tensor;
+  w.value()(0, 0) = std::nanf("");
+  CHECK_THAT(aib_test::message_of([&] { aib::save_checkpoint(path, m, steps_seen); }),
+             Catch::Contains("tensor '" + m.parameters()[1].name +
+                             "' holds 1 non-finite value (the first, nan, at (0, 0))"));
+  CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("checkpoints refuse a flipped byte, NaN weights and a step that is not a whole number",
+          "[train]") {
+  aib::Rng r1(1);
+  const aib::Gpt model(tiny(), r1);
+  const std::string path = temp_path("guarded.safetensors");
+  aib::save_checkpoint(path, model, 40);
+  const aib::SafeTensors good = aib::read_safetensors(path);
+  REQUIRE(good.metadata.count("crc32.wte.weight") == 1);  // one checksum per tensor
+  const std::string edited = temp_path("edited.safetensors");
+
+  // One flipped bit in the data buffer: the last byte of the file belongs to some tensor.
+  std::vector<unsigned char> bytes = aib_test::read_bytes(path);
+  bytes.back() ^= 0x01;
+  {
+    std::ofstream out(edited, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+  }
+  CHECK_THAT(aib_test::message_of([&] { aib::load_checkpoint(edited, model); }),
+             Catch::Contains("its bytes do not match the checksum saved with them") &&
+                 Catch::Contains("tensor '"));
+
+  // NaN bytes with a matching checksum (as a tool that does not check would write them).
+  aib::SafeTensors nan_file = good;
+  const float nan = std::nanf("");
+  std::memcpy(nan_file.tensors[2].second.bytes.data(), &nan, sizeof nan);
+  aib::add_checksums(nan_file);
+  aib::write_safetensors(edited, nan_file);
+  CHECK_THAT(aib_test::message_of([&] { aib::load_checkpoint(edited, model); }),
+             Catch::Contains("tensor '" + nan_file.tensors[2].first +
+                             "' holds 1 non-finite value (the first, nan, at (0, 0))"));
+
+  // The step is parsed whole or refused.
+  for (const char* step : {"5e3", "0x10", "3.9", "12abc", "-1", "", " 7"}) {
+    aib::SafeTensors f = good;
+    f.metadata["step"] = step;
+    aib::write_safetensors(edited, f);
+    INFO(step);
+    CHECK_THAT(aib_test::message_of([&] { aib::load_checkpoint(edited, model); }),
+               Catch::Contains("not a whole number >= 0"));
+  }
+  aib::SafeTensors f = good;
+  f.metadata["step"] = "5000";
+  aib::write_safetensors(edited, f);
+  CHECK(aib::load_checkpoint(edited, model).step == 5000);
+  for (const auto& p : {path, edited}) std::filesystem::remove(p);
 }

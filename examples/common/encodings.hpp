@@ -5,7 +5,7 @@
 // their .tiktoken rank files are in --encodings DIR or else $AIB_ENCODINGS (tools/get-encodings
 // downloads them). Without them, real_or_trained() says so in one sentence and trains a byte-level
 // BPE vocabulary on the course sentences, so that every episode runs on a fresh clone.
-//   aib::episode::Encodings encodings(ep.cli());          // registers --encodings
+//   aib::episode::Encodings encodings(ep.flags());        // registers --encodings
 //   const auto t = encodings.real_or_trained({"cl100k_base"}, options, course_sentences);
 #pragma once
 
@@ -15,11 +15,11 @@
 #include <vector>
 
 #include <fmt/core.h>
-#include <CLI/CLI.hpp>
 
 #include "aib/tokenizer/bpe_train.hpp"
 #include "aib/tokenizer/tiktoken.hpp"
 #include "course_data.hpp"
+#include "flags.hpp"
 
 namespace aib::episode {
 
@@ -43,10 +43,10 @@ struct Tokenizers {
 class Encodings {
  public:
   // Registers --encodings DIR on the episode's command line.
-  explicit Encodings(CLI::App& app, const std::string& help = kEncodingsHelp) {
-    app.add_option("--encodings", dir_, help)->type_name("DIR");
+  explicit Encodings(Flags& flags, const std::string& help = kEncodingsHelp) {
+    flags.add("--encodings", dir_, help).type_name("DIR");
   }
-  Encodings(const Encodings&) = delete;  // CLI11 holds a pointer to dir_
+  Encodings(const Encodings&) = delete;  // the flags hold a pointer to dir_
   Encodings& operator=(const Encodings&) = delete;
 
   // Where to look: --encodings DIR, else $AIB_ENCODINGS; nullopt when neither is given.

@@ -5,8 +5,18 @@
 // narrative printed wrapped under the episode's title, then a "numbers" callback that prints
 // the live computation. Errors from the library end the program with a one-line message.
 //   aib::episode::Program ep(aib_embedded::episode_markdown);
-//   ep.option("--order", order, "context length", 1, 10);  // or ep.cli() for any other flag
+//   ep.option("--order", order, "context length", 1, 10);  // a number in [1, 10]
+//   ep.flags().add("--corpus", corpus, "Train on this file instead").existing_file();
 //   return ep.run(argc, argv, [&](aib::episode::Context& ctx) { ... });
+//
+// Flags (flags.hpp, compiled once into aib_episode_flags) binds each flag to a variable and
+// checks it: ep.option(name, value, help, lo, hi) for a number in [lo, hi] (int, Index,
+// std::uint64_t, std::size_t or double), and ep.flags().add(name, value, help) for anything else
+// (text, lists, numbers without a range), refined by .range(lo, hi), .one_of({...}),
+// .existing_file(), .non_empty(), .check(predicate, "must ..."), .count(n), .type_name("DIR"),
+// .no_default(); ep.flags().flag(name, on, help) for a switch. --help shows each value's default.
+// Exit codes: 0 success, 1 an error in the input or the run (one line on stderr), 2 a usage error
+// (bad or unknown flag, a value out of range; one line naming the flag).
 #pragma once
 
 #include <algorithm>
@@ -16,13 +26,13 @@
 #include <string_view>
 
 #include <fmt/core.h>
-#include <CLI/CLI.hpp>
 
 #include "aib/core/check.hpp"
 #include "aib/core/random.hpp"
 #include "aib/core/reproducible.hpp"
 #include "aib/show/narrative.hpp"
 #include "aib/show/terminal.hpp"
+#include "flags.hpp"
 
 namespace aib::episode {
 
@@ -66,35 +76,34 @@ class Program {
   explicit Program(std::string_view markdown, std::uint64_t default_seed = 42)
       : info_(parse_info(markdown)),
         seed_(default_seed),
-        app_(fmt::format("AI Basics, episode {:02d}: {} ({})", info_.number, info_.title,
-                         info_.summary),
-             info_.example) {
-    app_.add_option("--seed", seed_, "Seed of the random generator")->capture_default_str();
-    auto* numbers = app_.add_flag("--numbers-only", numbers_only_, "Print only the numbers");
-    auto* narrative =
-        app_.add_flag("--narrative-only", narrative_only_, "Print only the narrative");
-    numbers->excludes(narrative);
+        flags_(info_.example, fmt::format("AI Basics, episode {:02d}: {} ({})", info_.number,
+                                          info_.title, info_.summary)) {
+    flags_.add("--seed", seed_, "Seed of the random generator");
+    flags_.flag("--numbers-only", numbers_only_,
+                "Print only the numbers (not with --narrative-only)");
+    flags_.flag("--narrative-only", narrative_only_, "Print only the narrative");
   }
 
-  CLI::App& cli() { return app_; }
+  // Every other flag: ep.flags().add("--corpus", corpus, "...").existing_file() (flags.hpp).
+  Flags& flags() { return flags_; }
 
-  // A flag whose value must lie in [lo, hi], its default shown by --help:
+  // A number whose value must lie in [lo, hi], its default shown by --help:
   //   ep.option("--steps", steps, "Adam steps", 1, 5000);
-  template <class T, class Bound>
-  CLI::Option* option(const std::string& name, T& value, const std::string& help, Bound lo,
-                      Bound hi) {
-    return app_.add_option(name, value, help)->check(CLI::Range(lo, hi))->capture_default_str();
+  template <class T>
+  Flags::Option option(const std::string& name, T& value, const std::string& help, double lo,
+                       double hi) {
+    return flags_.add(name, value, help).range(lo, hi);
   }
   const Info& info() const { return info_; }
 
-  // Parse the command line, print the narrative and the numbers. Returns the exit code.
+  // Parse the command line, print the narrative and the numbers. Returns the exit code: 0, 1 when
+  // the run failed (one line on stderr), 2 for a usage error (--help prints and returns 0).
   template <class Numbers>
   int run(int argc, char** argv, Numbers&& numbers) {
-    try {
-      app_.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app_.exit(e);  // --help prints and returns 0; a bad flag prints why and returns != 0
-    }
+    int status = kSuccess;
+    if (!flags_.parse(argc, argv, status)) return status;
+    if (numbers_only_ && narrative_only_)
+      return flags_.usage_error("--numbers-only and --narrative-only exclude each other");
     fix_product_blocking();  // the saved outputs' digits on any CPU (aib/core/reproducible.hpp)
     Context ctx{show::terminal_style(stdout), seed_, Rng(seed_)};
     // Prose reads best at most 80 columns wide, even on a wide terminal.
@@ -109,9 +118,9 @@ class Program {
     } catch (const std::exception& e) {
       std::fflush(stdout);
       fmt::print(stderr, "{}: error: {}\n", info_.example, e.what());
-      return 1;
+      return kRuntimeError;
     }
-    return 0;
+    return kSuccess;
   }
 
  private:
@@ -136,7 +145,7 @@ class Program {
   std::uint64_t seed_;
   bool numbers_only_ = false;
   bool narrative_only_ = false;
-  CLI::App app_;
+  Flags flags_;
 };
 
 }  // namespace aib::episode

@@ -97,20 +97,23 @@ inline std::vector<Price> parse_prices(std::string_view text, const std::string&
     p.model = std::string(f[0]);
     if (p.model.empty() || p.model.front() == ' ' || p.model.back() == ' ')
       throw bad("the model name is empty or has spaces around it");
-    if (!seen.insert(p.model).second) throw bad(fmt::format("model '{}' is listed twice", p.model));
+    if (!seen.insert(p.model).second)
+      throw bad(fmt::format("model '{}' is listed twice", printable(p.model)));
     const std::optional<double> in = parse_price(f[1]), outp = parse_price(f[2]);
     if (!in || *in <= 0)
-      throw bad(fmt::format("input price '{}' is not a positive number like 2.50", f[1]));
+      throw bad(
+          fmt::format("input price '{}' is not a positive number like 2.50", printable(f[1])));
     if (!outp || *outp <= 0)
-      throw bad(fmt::format("output price '{}' is not a positive number like 10.00", f[2]));
+      throw bad(
+          fmt::format("output price '{}' is not a positive number like 10.00", printable(f[2])));
     p.input = *in;
     p.output = *outp;
     if (!valid_date(f[3]))
-      throw bad(fmt::format("date '{}' is not a real date written YYYY-MM-DD", f[3]));
+      throw bad(fmt::format("date '{}' is not a real date written YYYY-MM-DD", printable(f[3])));
     p.date = std::string(f[3]);
     if (f[4].substr(0, 8) != "https://" || f[4].size() <= 8 ||
         f[4].find(' ') != std::string_view::npos)
-      throw bad(fmt::format("source '{}' is not an https:// address", f[4]));
+      throw bad(fmt::format("source '{}' is not an https:// address", printable(f[4])));
     p.source = std::string(f[4]);
     out.push_back(std::move(p));
   };

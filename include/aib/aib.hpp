@@ -64,8 +64,10 @@
 #include "aib/tokenizer/unicode.hpp"
 
 // generative
+#include "aib/generative/autoencoder.hpp"
 #include "aib/generative/classifier.hpp"
 #include "aib/generative/datasets.hpp"
+#include "aib/generative/flow.hpp"
 #include "aib/generative/metrics.hpp"
 #include "aib/generative/ngram.hpp"
 #include "aib/generative/vae.hpp"

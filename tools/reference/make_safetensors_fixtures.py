@@ -27,6 +27,7 @@ import math
 import os
 import struct
 import sys
+import zlib
 
 import numpy as np
 
@@ -250,6 +251,10 @@ def error_files():
     f16 = np.array([1.0, -2.0], dtype="<f2").tobytes()
     return {
         "err_truncated_size.safetensors": raw(b"")[:5],
+        # 8 zero bytes: a header size of 0 and nothing else (a null pointer reached memchr once)
+        "err_empty_header.safetensors": raw(b""),
+        "err_blank_header.safetensors": raw(b" "),
+        "err_nul_header.safetensors": raw(b"\0"),
         "err_truncated.safetensors": raw(ok, a + b)[:-4],
         "err_header_past_end.safetensors": raw(ok, a + b, size=len(ok) + 100),
         "err_header_huge.safetensors": raw(ok, a + b, size=2**64 - 1),
@@ -371,8 +376,16 @@ def expected_from_aib():
     }
 
 
+def with_checksums(entry):
+    """save_matrices adds "crc32.<name>": zlib's CRC-32 of each tensor's bytes, 8 hex digits."""
+    tensors, metadata = entry
+    sums = {f"crc32.{name}": f"{zlib.crc32(array.tobytes()):08x}" for name, (_, array) in tensors}
+    return tensors, {**metadata, **sums}
+
+
 def check_ours(paths):
     expected = expected_from_aib()
+    expected["matrices.safetensors"] = with_checksums(expected["matrices.safetensors"])
     for path in paths:
         fname = os.path.basename(path)
         if fname not in expected:

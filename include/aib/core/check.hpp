@@ -58,9 +58,12 @@ inline void require(bool ok, std::string_view where, std::string_view what) {
 //   check_finite_loss("train_vae", loss, 8)  ->  "train_vae: the loss is nan at step 8; ..."
 inline void check_finite_loss(std::string_view where, double loss, long step) {
   if (std::isfinite(loss)) return;
-  throw DivergenceError(
-      fmt::format("{}: the loss is {} at step {}; training diverged (try a smaller learning rate)",
-                  where, loss, step));
+  throw DivergenceError(fmt::format(
+      "{}: the loss is {} at step {}; training diverged (try a smaller learning rate)", where,
+      std::isnan(loss) ? "nan"
+      : loss > 0       ? "inf"
+                       : "-inf",
+      step));
 }
 
 // "(rows, cols)" of any Eigen object.

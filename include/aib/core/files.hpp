@@ -1,11 +1,12 @@
 // aib/core/files.hpp — reading and writing files the way every loader here does, errors included.
 //
 // One layer under the .npy, safetensors, rank-file and vocabulary loaders: read_file (a whole
-// file), BinaryReader (size first, then exact reads), BinaryWriter, for_each_line (numbered lines,
-// CR stripped, optional # comments), and what their messages show: printable() for untrusted
-// bytes, shape_string() and element_count() for shapes read from a file. Every failure is an
-// aib::IoError "<who>: '<path>': <what>". Leaves out: memory mapping, compression, text encodings
-// other than UTF-8, locking.
+// file), BinaryReader (size first, then exact reads), BinaryWriter and write_file (atomic: a
+// temporary file renamed over the target), for_each_line (numbered lines, CR stripped, optional #
+// comments), and what their messages show: printable() for untrusted bytes, shape_string() and
+// element_count() for shapes read from a file. Every failure is an aib::IoError
+// "<who>: '<path>': <what>". Leaves out: memory mapping, compression, text encodings other than
+// UTF-8, locking.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -21,6 +23,11 @@
 #include <system_error>
 #include <type_traits>
 #include <vector>
+
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #include <fmt/core.h>
 
@@ -157,13 +164,45 @@ class BinaryReader {
 
 // A file opened (created or truncated) for writing. write() may be called after a failure; close()
 // reports the first one, or the failure to close, as "write failed: <reason>".
+// A file written whole or not at all. The bytes go to a temporary file beside the target
+// ("<path>.tmp-XXXXXX", same directory, so same file system); close() flushes it to the disk
+// (fsync) and renames it over the target, which POSIX makes atomic. Until then the previous file at
+// `path`, if any, is untouched: a save that fails part-way (disk full, a file-size limit, an
+// exception between writes) leaves the last good file as it was and removes the temporary one.
+// The new file gets the permissions a plain fopen would give it (0666 less the umask).
 class BinaryWriter {
  public:
   BinaryWriter(const std::string& path, std::string_view who) : path_(path), who_(who) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      file_error(who_, path_, "cannot open for writing: it is a directory");
     errno = 0;
-    file_.reset(std::fopen(path.c_str(), "wb"));
-    if (!file_) file_error(who_, path_, "cannot open for writing: " + detail::errno_message(errno));
+#ifdef _WIN32
+    temp_ = path_ + ".tmp";
+    file_.reset(std::fopen(temp_.c_str(), "wb"));
+#else
+    std::string name = path_ + ".tmp-XXXXXX";
+    const int fd = ::mkstemp(name.data());
+    if (fd >= 0) {
+      temp_ = name;
+      const mode_t mask = ::umask(0);
+      ::umask(mask);
+      ::fchmod(fd, static_cast<mode_t>(0666 & ~mask));
+      file_.reset(::fdopen(fd, "wb"));
+      if (!file_) ::close(fd);
+    }
+#endif
+    if (!file_) {
+      const int err = errno;
+      discard();
+      file_error(who_, path_, "cannot open for writing: " + detail::errno_message(err));
+    }
   }
+  BinaryWriter(const BinaryWriter&) = delete;
+  BinaryWriter& operator=(const BinaryWriter&) = delete;
+  ~BinaryWriter() {
+    discard();
+  }  // not closed: an error cut the save short
 
   void write(const void* data, std::size_t n) {
     if (ok_ && n > 0 && std::fwrite(data, 1, n, file_.get()) != n) {
@@ -172,19 +211,49 @@ class BinaryWriter {
     }
   }
 
+  // Flush, sync and rename over the target; IoError (and the target untouched) on any failure.
   void close() {
     if (!file_) return;
+    if (ok_ && std::fflush(file_.get()) != 0) ok_ = false, err_ = errno;
+#ifndef _WIN32
+    if (ok_ && ::fsync(::fileno(file_.get())) != 0) ok_ = false, err_ = errno;
+#endif
     const bool closed = std::fclose(file_.release()) == 0;
-    if (ok_ && !closed) err_ = errno;
-    if (!ok_ || !closed) file_error(who_, path_, "write failed: " + detail::errno_message(err_));
+    if (ok_ && !closed) ok_ = false, err_ = errno;
+    if (!ok_) {
+      discard();
+      file_error(who_, path_,
+                 "write failed: " + detail::errno_message(err_) +
+                     " (the previous file, if any, is unchanged)");
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp_, path_, ec);
+    if (ec) {
+      discard();
+      file_error(who_, path_, "cannot replace it: " + ec.message());
+    }
+    temp_.clear();
   }
 
  private:
-  std::string path_, who_;
+  void discard() noexcept {
+    file_.reset();
+    if (!temp_.empty()) std::remove(temp_.c_str());
+    temp_.clear();
+  }
+
+  std::string path_, who_, temp_;
   detail::FilePtr file_;
   bool ok_ = true;
   int err_ = 0;
 };
+
+// Writes `bytes` to `path` whole or not at all (BinaryWriter).
+inline void write_file(const std::string& path, std::string_view bytes, std::string_view who) {
+  BinaryWriter out(path, who);
+  out.write(bytes.data(), bytes.size());
+  out.close();
+}
 
 // The whole file as bytes; IoError "<who>: '<path>': cannot open: <reason>" and the like.
 inline std::string read_file(const std::string& path, std::string_view who) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -209,6 +210,9 @@ inline std::uint64_t st_uint(const nlohmann::json& v, std::string_view where, st
 inline nlohmann::json st_parse_json(const char* h, std::size_t n, std::string_view where,
                                     std::string_view file) {
   using nlohmann::json;
+  // An empty header (8 zero bytes make one) has no object in it, and may come with h == nullptr,
+  // which memchr must never see, not even with n == 0.
+  if (n == 0) st_fail(where, file, "the header is empty (size 0); it must hold a JSON object");
   if (n >= 3 && static_cast<unsigned char>(h[0]) == 0xef &&
       static_cast<unsigned char>(h[1]) == 0xbb && static_cast<unsigned char>(h[2]) == 0xbf)
     st_fail(where, file, "the header starts with a UTF-8 byte-order mark, which JSON forbids");
@@ -664,20 +668,79 @@ SafeTensor to_safetensor(std::vector<Index> shape, const std::vector<T>& values)
   return t;
 }
 
-// Saves named float matrices, each as F32 [rows, cols], with optional string metadata.
+// ---- checksums ----------------------------------------------------------------------------------
+
+// CRC-32 (the one of zlib, PNG and gzip: reflected polynomial 0xEDB88320, initial value and final
+// xor 0xFFFFFFFF). crc32("123456789") == 0xCBF43926, the standard check value.
+inline std::uint32_t crc32(const void* data, std::size_t n) {
+  static const auto table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      std::uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  std::uint32_t c = 0xFFFFFFFFu;
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t k = 0; k < n; ++k) c = table[(c ^ p[k]) & 0xFFu] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+// The metadata key that holds a tensor's checksum, e.g. "crc32.h.0.attn.c_attn.weight".
+inline std::string checksum_key(std::string_view tensor) {
+  return "crc32." + std::string(tensor);
+}
+
+// Adds "crc32.<name>" = 8 lowercase hex digits of each tensor's bytes to the metadata. Other tools
+// ignore metadata they do not know, so the file stays a plain safetensors file.
+inline void add_checksums(SafeTensors& st) {
+  for (const auto& [name, t] : st.tensors)
+    st.metadata[checksum_key(name)] = fmt::format("{:08x}", crc32(t.bytes.data(), t.bytes.size()));
+}
+
+// Checks every "crc32.<name>" entry of the metadata against its tensor's bytes: a flipped bit in
+// the data is an IoError naming the tensor. A checksum for a tensor the file does not hold is one
+// too. Tensors without a checksum (files from other tools) are not checked.
+inline void verify_checksums(const SafeTensors& st, std::string_view where, std::string_view path) {
+  for (const auto& [key, value] : st.metadata) {
+    if (key.rfind("crc32.", 0) != 0) continue;
+    const std::string name = key.substr(6);
+    const SafeTensor* t = st.find(name);
+    if (t == nullptr)
+      detail::st_fail(
+          where, path,
+          fmt::format("metadata '{}' is the checksum of a tensor the file does not hold",
+                      printable(key)));
+    const std::string actual = fmt::format("{:08x}", crc32(t->bytes.data(), t->bytes.size()));
+    if (value != actual)
+      detail::st_fail_tensor(where, path, name,
+                             fmt::format("its bytes do not match the checksum saved with them "
+                                         "(crc32 {} in the file, {} computed): the file is "
+                                         "corrupted",
+                                         printable(value), actual));
+  }
+}
+
+// Saves named float matrices, each as F32 [rows, cols], with optional string metadata, and each
+// tensor's CRC-32 (add_checksums), whole or not at all (BinaryWriter).
 inline void save_matrices(const std::string& path,
                           const std::vector<std::pair<std::string, Mat>>& named,
                           const std::map<std::string, std::string>& metadata = {}) {
   SafeTensors st;
   st.metadata = metadata;
   for (const auto& [name, m] : named) st.tensors.emplace_back(name, to_safetensor(m));
+  add_checksums(st);
   detail::st_write_file(path, st, "save_matrices");
 }
 
 // Loads every tensor of a file as a float matrix (shape rule: see to_mat), in data-buffer order
-// (which is name order for a file save_matrices wrote). Every tensor must be F32 and at most 2-d.
+// (which is name order for a file save_matrices wrote), after verify_checksums. Every tensor must
+// be F32 and at most 2-d.
 inline std::vector<std::pair<std::string, Mat>> load_matrices(const std::string& path) {
   const SafeTensors st = detail::st_read_file(path, "load_matrices");
+  verify_checksums(st, "load_matrices", path);
   std::vector<std::pair<std::string, Mat>> out;
   out.reserve(st.tensors.size());
   for (const auto& [name, t] : st.tensors) {

@@ -4,7 +4,8 @@
 // Mode coverage follows VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018); MMD Gretton
 // et al. 2012 (JMLR) with the median heuristic; energy distance Székely & Rizzo 2013; sliced
 // Wasserstein Rabin et al. 2011 / Bonneel et al. 2015 as POT computes it; precision and recall
-// Kynkäänniemi et al. 2019 (NeurIPS); bits per dimension as in RealNVP (Dinh et al. 2017).
+// Kynkäänniemi et al. 2019 (NeurIPS); bits per dimension as in RealNVP (Dinh et al. 2017); k-NN
+// accuracy of a representation (a k-nearest-neighbour vote, Cover & Hart 1967).
 // Leaves out: FID/IS (they need a trained feature network), batched or GPU distance matrices —
 // everything here is O(N·M·D) time with plain loops, meant for the course's few thousand points.
 #pragma once
@@ -435,6 +436,58 @@ inline PrecisionRecall knn_precision_recall(const Eigen::Ref<const Mat>& real,  
   pr.precision = coverage(fake, real, real_r2);
   pr.recall = coverage(real, fake, fake_r2);
   return pr;
+}
+
+// ---- k-NN accuracy: does a representation keep the classes apart? ------------------------------
+
+// The (Q, R) squared Euclidean distances between the rows of a (Q, D) and b (R, D), in double, by
+// ‖a‖² + ‖b‖² − 2·a·bᵀ (one matrix product; clamped at 0 against rounding).
+inline MatD pairwise_squared_distances(const Eigen::Ref<const Mat>& a,
+                                       const Eigen::Ref<const Mat>& b) {
+  detail::check_same_width("pairwise_squared_distances", "a", a, "b", b);
+  const MatD ad = a.cast<double>(), bd = b.cast<double>();  // (Q, D), (R, D)
+  MatD d = -2.0 * ad * bd.transpose();                      // (Q, R)
+  d.colwise() += ad.rowwise().squaredNorm();
+  d.rowwise() += bd.rowwise().squaredNorm().transpose();
+  return d.cwiseMax(0.0);
+}
+
+// Share of the queries whose k nearest reference points (Euclidean) vote for the query's own label,
+// a majority vote with ties going to the label seen first among the nearer neighbours. Used to ask
+// whether a latent space keeps digits of a class together (episode 30). Labels are 0 … L−1.
+inline double knn_accuracy(const Eigen::Ref<const Mat>& ref, const std::vector<int>& ref_labels,
+                           const Eigen::Ref<const Mat>& query, const std::vector<int>& query_labels,
+                           Index k) {
+  constexpr const char* where = "knn_accuracy";
+  detail::check_metric_sample(where, "ref", ref);
+  detail::check_metric_sample(where, "query", query);
+  if (static_cast<Index>(ref_labels.size()) != ref.rows() ||
+      static_cast<Index>(query_labels.size()) != query.rows())
+    fail("{}: {} ref points with {} labels, {} queries with {} labels; one label per row", where,
+         ref.rows(), ref_labels.size(), query.rows(), query_labels.size());
+  if (k < 1 || k > ref.rows()) fail("{}: k must be in [1, {}], got {}", where, ref.rows(), k);
+  int classes = 0;
+  for (const int l : ref_labels) {
+    if (l < 0) fail("{}: labels must be >= 0, got {}", where, l);
+    classes = std::max(classes, l + 1);
+  }
+  const MatD d = pairwise_squared_distances(query, ref);  // (Q, R)
+  std::vector<Index> order(static_cast<std::size_t>(ref.rows()));
+  Index right = 0;
+  for (Index q = 0; q < d.rows(); ++q) {
+    for (std::size_t r = 0; r < order.size(); ++r) order[r] = static_cast<Index>(r);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](Index a, Index b) { return d(q, a) < d(q, b); });
+    std::vector<int> votes(static_cast<std::size_t>(classes), 0);
+    int best = ref_labels[static_cast<std::size_t>(order[0])];
+    for (Index j = 0; j < k; ++j) {
+      const int label = ref_labels[static_cast<std::size_t>(order[static_cast<std::size_t>(j)])];
+      if (++votes[static_cast<std::size_t>(label)] > votes[static_cast<std::size_t>(best)])
+        best = label;
+    }
+    right += best == query_labels[static_cast<std::size_t>(q)] ? 1 : 0;
+  }
+  return static_cast<double>(right) / static_cast<double>(query.rows());
 }
 
 // ---- Likelihood: log-densities (B), nats and bits per dimension ---------------------------------

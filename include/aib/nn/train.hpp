@@ -13,10 +13,11 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <exception>
 #include <map>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -141,7 +142,12 @@ double evaluate_loss(const Model& model, const std::vector<TokenBatch>& batches)
     sum += n * static_cast<double>(model.loss(b.x, b.y, b.batch).item());
     tokens += n;
   }
-  return sum / tokens;
+  const double mean = sum / tokens;
+  if (!std::isfinite(mean))
+    throw DivergenceError(fmt::format(
+        "evaluate_loss: the loss is {}; the model's weights are not finite (did training diverge?)",
+        mean));
+  return mean;
 }
 
 // Mean loss over `n_batches` random batches drawn from `data` with `rng`.
@@ -162,7 +168,8 @@ double evaluate_loss(const Model& model, const TokenBatches& data) {
 // ---- Training loop ------------------------------------------------------------------------------
 
 // `steps` optimizer steps on random batches of `data`; after each, on_step(step, loss) (step
-// counts from 0). Returns the last batch loss.
+// counts from 0). Returns the last batch loss. A loss that is NaN or infinite stops the run before
+// the optimizer applies its gradients: DivergenceError naming the step (check_finite_loss).
 template <class Model, class OnStep>
 float train_steps(const Model& model, Optimizer& optimizer, const TokenBatches& data, Rng& rng,
                   Index steps, OnStep&& on_step) {
@@ -172,6 +179,7 @@ float train_steps(const Model& model, Optimizer& optimizer, const TokenBatches& 
     const TokenBatch b = data.sample(rng);
     optimizer.zero_grad();
     const Tensor loss = model.loss(b.x, b.y, b.batch);  // (1, 1)
+    check_finite_loss("train_steps", loss.item(), static_cast<long>(s));
     loss.backward();
     optimizer.step();
     last = loss.item();
@@ -245,11 +253,15 @@ inline CheckpointInfo load_checkpoint(const std::string& path, const Gpt& model)
   CheckpointInfo info;
   info.metadata = file.metadata;
   const auto step = file.metadata.find("step");
-  try {
-    info.step = step == file.metadata.end() ? 0 : std::stol(step->second);
-  } catch (const std::exception&) {
-    throw IoError(
-        fmt::format("load_checkpoint: '{}' has step = '{}', not an integer", path, step->second));
+  if (step != file.metadata.end()) {
+    // The whole string or nothing: "5e3", "0x10", "3.9" and "12abc" are refused, not read as 5,
+    // 0, 3 and 12 as std::stol would.
+    const std::string& text = step->second;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, info.step);
+    if (text.empty() || ec != std::errc() || ptr != end || info.step < 0)
+      throw IoError(fmt::format("load_checkpoint: '{}' has step = '{}', not a whole number >= 0",
+                                path, printable(text)));
   }
   return info;
 }

@@ -17,6 +17,7 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 #include "aib/show/terminal.hpp"
 
 namespace aib::show {
@@ -223,15 +224,15 @@ inline Document parse_front_matter(std::string_view markdown, std::string_view n
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos)
       throw IoError(fmt::format("parse_front_matter: {}:{}: expected 'key: value', got '{}'", name,
-                                line_no, line));
+                                line_no, printable(line)));
     const std::string key(detail::trim(line.substr(0, colon)));
     if (key.empty())
       throw IoError(fmt::format("parse_front_matter: {}:{}: empty key before ':' in '{}'", name,
-                                line_no, line));
+                                line_no, printable(line)));
     for (std::size_t k = 0; k < doc.front_matter.size(); ++k)
       if (doc.front_matter[k].first == key)
         throw IoError(fmt::format("parse_front_matter: {}:{}: key '{}' already given on line {}",
-                                  name, line_no, key, key_lines[k]));
+                                  name, line_no, printable(key), key_lines[k]));
     doc.front_matter.emplace_back(
         key, detail::unquote(detail::trim(line.substr(colon + 1)), name, line_no));
     key_lines.push_back(line_no);

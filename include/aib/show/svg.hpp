@@ -12,10 +12,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +21,7 @@
 #include <Eigen/Core>
 
 #include "aib/core/check.hpp"
+#include "aib/core/files.hpp"
 #include "aib/core/types.hpp"
 #include "aib/core/utf8.hpp"
 #include "aib/show/terminal.hpp"
@@ -459,17 +457,10 @@ inline std::string svg_scatter(const std::vector<double>& x, const std::vector<d
 
 // ---- Saving -----------------------------------------------------------------------------------
 
-// Write the document to `path`; throws aib::IoError naming the path if it cannot.
+// Write the document to `path`, whole or not at all (core/files.hpp write_file); throws
+// aib::IoError "save_svg: '<path>': …" naming the path if it cannot.
 inline void save_svg(const std::string& path, const std::string& svg) {
-  errno = 0;
-  std::ofstream file(path, std::ios::binary);
-  if (!file)
-    throw IoError(
-        fmt::format("save_svg: cannot open '{}' for writing{}", path,
-                    errno != 0 ? fmt::format(": {}", std::strerror(errno)) : std::string()));
-  file.write(svg.data(), static_cast<std::streamsize>(svg.size()));
-  file.close();
-  if (!file) throw IoError(fmt::format("save_svg: writing '{}' failed (disk full?)", path));
+  write_file(path, svg, "save_svg");
 }
 
 }  // namespace aib::show

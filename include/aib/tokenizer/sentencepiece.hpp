@@ -370,7 +370,7 @@ class SentencePieceBpe {
       if (row.empty()) throw bad(line, "empty line; expected 'piece<TAB>score'");
       const std::size_t tab = row.rfind('\t');  // the last tab: a piece may contain a tab
       if (tab == std::string_view::npos)
-        throw bad(line, fmt::format("no tab between piece and score in '{}'", row));
+        throw bad(line, fmt::format("no tab between piece and score in '{}'", printable(row)));
       const std::string piece(row.substr(0, tab));
       const std::string score_text(row.substr(tab + 1));
       if (piece.empty()) throw bad(line, "empty piece before the tab");
@@ -380,12 +380,13 @@ class SentencePieceBpe {
       score_in >> score;
       if (score_text.empty() || score_in.fail() || !(score_in >> std::ws).eof() ||
           !std::isfinite(score))
-        throw bad(line, fmt::format("score '{}' of piece '{}' is not a number", score_text, piece));
+        throw bad(line, fmt::format("score '{}' of piece '{}' is not a number",
+                                    printable(score_text), printable(piece)));
       const int id = v.size();
       const auto [it, inserted] = v.ids_.emplace(piece, id);
       if (!inserted)
-        throw bad(line,
-                  fmt::format("piece '{}' is already defined on line {}", piece, it->second + 1));
+        throw bad(line, fmt::format("piece '{}' is already defined on line {}", printable(piece),
+                                    it->second + 1));
       Kind kind = Kind::normal;
       if (piece == "<unk>") {
         kind = Kind::unknown;

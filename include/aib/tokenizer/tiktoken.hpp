@@ -8,9 +8,11 @@
 // (written by save_encoding) or, failing that, the gpt2 split pattern and no special tokens.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -77,20 +79,15 @@ inline bool has_encoding(const std::string& name, const std::string& dir = "") {
 // Saves ranks as `<prefix>.tiktoken` and the pattern and specials as `<prefix>.meta.json`
 // (the layout tiktoken's own files and their .meta.json companions use).
 inline void save_encoding(const Encoding& enc, const std::string& prefix) {
-  {
-    std::ofstream out(prefix + ".tiktoken", std::ios::binary);
-    if (!out) throw IoError(fmt::format("save_encoding: cannot write '{}.tiktoken'", prefix));
-    for (Rank r = 0; r < enc.n_ranks(); ++r)
-      out << detail::base64_encode(enc.token_bytes(r)) << ' ' << r << '\n';
-    if (!out) throw IoError(fmt::format("save_encoding: error writing '{}.tiktoken'", prefix));
-  }
+  std::string ranks;
+  for (Rank r = 0; r < enc.n_ranks(); ++r)
+    ranks += detail::base64_encode(enc.token_bytes(r)) + ' ' + std::to_string(r) + '\n';
   nlohmann::json meta;
   meta["pat_str"] = std::string(pattern_text(enc.pattern()));
   meta["special_tokens"] = nlohmann::json::object();
   for (const auto& [name, id] : enc.special_tokens()) meta["special_tokens"][name] = id;
-  std::ofstream out(prefix + ".meta.json");
-  if (!out) throw IoError(fmt::format("save_encoding: cannot write '{}.meta.json'", prefix));
-  out << meta.dump(1) << '\n';
+  write_file(prefix + ".tiktoken", ranks, "save_encoding");  // each file whole or not at all
+  write_file(prefix + ".meta.json", meta.dump(1) + '\n', "save_encoding");
 }
 
 // Loads a rank file and, if present, the meta.json beside it (pattern and special tokens).
@@ -114,11 +111,23 @@ inline Encoding load_encoding_file(const std::string& path) {
       pattern = pattern_of(meta.at("pat_str").get<std::string>());
       specials.clear();
       if (meta.contains("special_tokens"))
-        for (const auto& [key, value] : meta["special_tokens"].items())
+        for (const auto& [key, value] : meta["special_tokens"].items()) {
+          // A whole number in [0, 2^32): -1, 1.7, true or 2^32 would otherwise wrap or round.
+          const bool whole = value.is_number_unsigned() ||
+                             (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+          if (!whole || value.get<std::uint64_t>() > std::numeric_limits<Rank>::max())
+            throw IoError(fmt::format(
+                "load_encoding: '{}': special token '{}' has id {}; an id must be a whole number "
+                "from 0 to {}",
+                meta_path, printable(key), printable(value.dump()),
+                std::numeric_limits<Rank>::max()));
           specials[key] = value.get<Rank>();
+        }
     } catch (const nlohmann::json::exception& e) {
       throw IoError(
           fmt::format("load_encoding: '{}' is not a valid meta file: {}", meta_path, e.what()));
+    } catch (const IoError&) {
+      throw;
     } catch (const Error& e) {
       throw IoError(fmt::format("load_encoding: '{}': {}", meta_path, e.what()));
     }
