@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
     for (const Index s : marks) header.push_back(std::to_string(s));
     show::Table losses(header);
     losses.align(0, show::Align::left);
+    bool diverged = false;
     for (std::size_t k = 0; k < stacks.size(); ++k) {
       const aib::Parameters params = stacks[k].parameters();
       aib::Adam opt(aib::tensors_of(params), lr);
@@ -215,14 +216,24 @@ int main(int argc, char** argv) {
       for (Index t = 0; t <= steps; ++t) {
         opt.zero_grad();
         const Tensor loss = aib::mse_loss(stacks[k].forward(x), y);
+        if (!std::isfinite(loss.item())) {  // diverged: no table of nan, say where it stopped
+          row.push_back(fmt::format("diverged at step {}", t));
+          diverged = true;
+          break;
+        }
         if (std::binary_search(marks.begin(), marks.end(), t))
           row.push_back(show::fixed(loss.item(), 4));
         if (t == steps) break;
         loss.backward();
         opt.step();
       }
+      row.resize(header.size());
       losses.add_row(row);
     }
     show::print(losses.render(ctx.style));
+    if (diverged)
+      fmt::print(
+          "A loss that became nan or infinite stops that stack's training: try a smaller "
+          "--lr.\n");
   });
 }

@@ -276,7 +276,7 @@ file(WRITE "${WORK}/gap.tiktoken" "AA== 0\nAQ== 1\nAg== 5\n")
 expect_error("rank file with a gap" "gap.tiktoken:3: rank 5 is too large" encode --encoding gap.tiktoken text.txt)
 expect_error("vocab size < 256" "--vocab-size must be at least 256 \\(the single bytes\\), got 100"
              train --vocab-size 100 --out x minbpe.txt)
-expect_error("unwritable output" "cannot write '${WORK}/no-such-dir/x.tiktoken'"
+expect_error("unwritable output" "'${WORK}/no-such-dir/x.tiktoken': cannot open for writing"
              train --vocab-size 300 --out "${WORK}/no-such-dir/x" minbpe.txt)
 
 # ---- the real encodings, when present ----------------------------------------------------------------
