@@ -232,8 +232,6 @@ int main(int argc, char** argv) {
     }
     show::print(losses.render(ctx.style));
     if (diverged)
-      fmt::print(
-          "A loss that became nan or infinite stops that stack's training: try a smaller "
-          "--lr.\n");
+      fmt::print("A nan or infinite loss stopped that stack's training: try a smaller --lr.\n");
   });
 }
