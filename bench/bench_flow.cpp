@@ -22,6 +22,7 @@
 #include "aib/core/timing.hpp"
 #include "aib/generative/flow.hpp"
 #include "aib/generative/toy2d.hpp"
+#include "peer.hpp"
 
 namespace {
 
@@ -33,25 +34,6 @@ double cpu_seconds(int who) {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-// The peer's line ("realnvp pytorch ... ms_per_step=X ..."), or "" if it failed.
-std::string run_peer(const std::string& env, int steps) {
-  const char* shared = std::getenv("AIB_SHARED_DIR");
-  const char* src = std::getenv("AIB_SOURCE_DIR");
-  const std::string dir = shared && *shared
-                              ? std::string(shared)
-                              : std::string(src ? src : AIB_SOURCE_DIR) + "/../shared";
-  const std::string cmd = fmt::format(
-      "env {} {}/tools/peer-torch-generative realnvp --steps {} 2>/dev/null", env, dir, steps);
-  std::FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return "";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  if (pclose(pipe) != 0) return "";
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
 std::string load_average() {
   std::FILE* f = std::fopen("/proc/loadavg", "r");
   if (f == nullptr) return "?";
@@ -60,11 +42,6 @@ std::string load_average() {
   std::fclose(f);
   std::string s = ok ? std::string(buf) : "?";
   return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));
-}
-
-double field(const std::string& line, const std::string& key) {
-  const auto at = line.find(key + "=");
-  return at == std::string::npos ? -1 : std::atof(line.c_str() + at + key.size() + 1);
 }
 
 }  // namespace
@@ -135,13 +112,6 @@ int main(int argc, char** argv) {
       "  of which the eight 256x256 products, fwd+bwd, at best: {:.3f} ms ({:.1f} GFLOP/s)\n",
       8 * t_mm * 1e3, flops / (t_mm * 1e9));
   if (!peer) return 0;
-  std::vector<std::pair<std::string, std::string>> variants = {
-      {"OpenBLAS's own choice", "-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"}};
-  if (const char* set = std::getenv("OPENBLAS_CORETYPE"); set && *set)
-    variants.push_back({fmt::format("as the environment sets it ({})", set),
-                        fmt::format("OPENBLAS_CORETYPE={}", set)});
-  variants.push_back(
-      {"OPENBLAS_CORETYPE=SkylakeX", "-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX"});
   // The peer's CPU time per step: the CPU its children used in a run of 2·steps minus that of a
   // run of `steps` (start-up and warm-up cancel), over `steps`. On a busy machine wall-clock time
   // counts the time other processes held the core; CPU time does not.
@@ -149,14 +119,20 @@ int main(int argc, char** argv) {
       "  (CPU time: a busy machine inflates wall-clock times; the PyTorch CPU time is the\n"
       "   difference between a run of {} and of {} steps. load average now {})\n",
       2 * steps, steps, load_average());
-  for (const auto& [label, env] : variants) {
+  const auto realnvp = [](const std::string& env, int n) {
+    return aib::bench::run_peer(
+        fmt::format("env {} {}/tools/peer-torch-generative realnvp --steps {}", env,
+                    aib::bench::shared_dir(), n));
+  };
+  for (const auto& [label, env] : aib::bench::openblas_kernel_sets()) {
     const double c0 = cpu_seconds(RUSAGE_CHILDREN);
-    const std::string short_run = run_peer(env, steps);
+    const aib::bench::PeerRun short_run = realnvp(env, steps);
     const double c1 = cpu_seconds(RUSAGE_CHILDREN);
-    const std::string line = run_peer(env, 2 * steps);
+    const aib::bench::PeerRun run = realnvp(env, 2 * steps);
     const double c2 = cpu_seconds(RUSAGE_CHILDREN);
-    const double theirs = field(line, "ms_per_step");
-    if (theirs <= 0 || field(short_run, "ms_per_step") <= 0) {
+    const double theirs = run.ms_per_step;
+    const std::string& line = run.output;
+    if (theirs <= 0 || short_run.ms_per_step <= 0) {
       fmt::print("  PyTorch ({}): not available (peer-torch-generative; set AIB_SHARED_DIR)\n",
                  label);
       continue;

@@ -14,6 +14,7 @@
 #include "aib/core/memory.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/nn/gpt.hpp"
+#include "peer.hpp"
 
 namespace {
 
@@ -31,28 +32,13 @@ double matmul_peak() {
   return 2.0 * 512 * 512 * 512 / best / 1e9;
 }
 
-// The peer's "ms_per_step=" value, or a negative number.
-double torch_ms(int steps) {
-  const std::string tool = AIB_SOURCE_DIR "/../shared/tools/peer-torch-gpt";
-  std::FILE* p = popen(fmt::format("{} --steps {} 2>/dev/null", tool, steps).c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[512];
-  double ms = -1;
-  while (std::fgets(buf, sizeof buf, p) != nullptr) {
-    const std::string line(buf);
-    const std::size_t at = line.find("ms_per_step=");
-    if (at != std::string::npos) ms = std::atof(line.c_str() + at + 12);
-    fmt::print("  peer: {}", line);
-  }
-  return pclose(p) == 0 ? ms : -1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 50;
   const bool peer = !(argc > 2 && std::string(argv[2]) == "--no-peer");
-  // Keep each step's freed activations in the process (core/memory.hpp): as a training program would.
+  // Keep each step's freed activations in the process (core/memory.hpp): as a training program
+  // would.
   const bool kept = aib::keep_freed_memory();
   const aib::TransformerConfig c = aib::nanogpt_cpu();
   const aib::Index B = 12, T = c.context, D = c.d_model, L = c.n_layers, V = c.vocab_size;
@@ -64,7 +50,8 @@ int main(int argc, char** argv) {
   const auto step = [&] {
     std::vector<aib::Index> x, y;
     for (aib::Index b = 0; b < B; ++b) {
-      const aib::Index s = static_cast<aib::Index>(rng.uniform_int(static_cast<std::uint32_t>(data.size() - T - 1)));
+      const aib::Index s =
+          static_cast<aib::Index>(rng.uniform_int(static_cast<std::uint32_t>(data.size() - T - 1)));
       for (aib::Index t = 0; t < T; ++t) {
         x.push_back(data[static_cast<std::size_t>(s + t)]);
         y.push_back(data[static_cast<std::size_t>(s + t + 1)]);
@@ -87,13 +74,22 @@ int main(int argc, char** argv) {
                      (static_cast<double>(L) * (24.0 * D * D + 4.0 * T * D) + 2.0 * D * V);
   const double gflops = 3 * fwd / (ms / 1e3) / 1e9;
   const double peak = matmul_peak();
-  fmt::print("nanoGPT CPU shape: {} parameters, batch {} x {} tokens, one thread; malloc keeps freed memory: {}\n",
-             aib::count_parameters(model.parameters()), B, T, kept ? "yes" : "no");
-  fmt::print("aibasics  {:7.2f} ms/step  loss {:.4f}  {:.1f} GFLOP/s ({:.0f}% of this machine's matmul peak, "
-             "{:.1f} GFLOP/s)\n",
-             ms, loss, gflops, 100 * gflops / peak, peak);
+  fmt::print(
+      "nanoGPT CPU shape: {} parameters, batch {} x {} tokens, one thread; malloc keeps freed "
+      "memory: {}\n",
+      aib::count_parameters(model.parameters()), B, T, kept ? "yes" : "no");
+  fmt::print(
+      "aibasics  {:7.2f} ms/step  loss {:.4f}  {:.1f} GFLOP/s ({:.0f}% of this machine's matmul "
+      "peak, "
+      "{:.1f} GFLOP/s)\n",
+      ms, loss, gflops, 100 * gflops / peak, peak);
   if (!peer) return 0;
-  const double t = torch_ms(steps);
-  if (t > 0) fmt::print("PyTorch   {:7.2f} ms/step  -> ours takes {:.2f}x its time\n", t, ms / t);
-  else fmt::print("PyTorch   (not available: ../shared/tools/peer-torch-gpt)\n");
+  const aib::bench::PeerRun run = aib::bench::run_peer(
+      fmt::format("{}/tools/peer-torch-gpt --steps {}", aib::bench::shared_dir(), steps));
+  if (!run.output.empty()) fmt::print("  peer: {}\n", run.output);
+  const double t = run.ms_per_step;
+  if (t > 0)
+    fmt::print("PyTorch   {:7.2f} ms/step  -> ours takes {:.2f}x its time\n", t, ms / t);
+  else
+    fmt::print("PyTorch   (not available: ../shared/tools/peer-torch-gpt)\n");
 }

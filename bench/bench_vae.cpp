@@ -18,30 +18,9 @@
 #include "aib/core/memory.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/generative/vae.hpp"
+#include "peer.hpp"
 
-namespace {
-
-// The peer's "ms_per_step=" value (its line is printed), or a negative number.
-double torch_ms(int steps, const std::string& env) {
-  const char* shared = std::getenv("AIB_SHARED_DIR");  // else ../shared beside the sources
-  const std::string tool =
-      (shared ? std::string(shared) : std::string(AIB_SOURCE_DIR "/../shared")) +
-      "/tools/peer-torch-generative";
-  const std::string cmd = fmt::format("env {} {} vae --steps {} 2>/dev/null", env, tool, steps);
-  std::FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[512];
-  double ms = -1;
-  while (std::fgets(buf, sizeof buf, p) != nullptr) {
-    const std::string line(buf);
-    const std::size_t at = line.find("ms_per_step=");
-    if (at != std::string::npos) ms = std::atof(line.c_str() + at + 12);
-    fmt::print("  peer: {}", line);
-  }
-  return pclose(p) == 0 ? ms : -1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 300;
@@ -91,14 +70,12 @@ int main(int argc, char** argv) {
   if (!peer) return 0;
   // PyTorch's OpenBLAS kernels: its own choice for this CPU, the environment's setting if it has
   // one, and the AVX-512 kernels (as bench/run-all runs the other peers).
-  std::vector<std::pair<std::string, std::string>> variants = {
-      {"OpenBLAS's own choice", "-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"}};
-  if (const char* ct = std::getenv("OPENBLAS_CORETYPE"))
-    variants.push_back({fmt::format("as the environment sets it, {}", ct), ""});
-  variants.push_back(
-      {"OPENBLAS_CORETYPE=SkylakeX", "-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX"});
-  for (const auto& [label, env] : variants) {
-    const double theirs = torch_ms(steps, env);
+  for (const auto& [label, env] : aib::bench::openblas_kernel_sets()) {
+    const aib::bench::PeerRun run =
+        aib::bench::run_peer(fmt::format("env {} {}/tools/peer-torch-generative vae --steps {}",
+                                         env, aib::bench::shared_dir(), steps));
+    if (!run.output.empty()) fmt::print("  peer: {}\n", run.output);
+    const double theirs = run.ms_per_step;
     if (theirs > 0)
       fmt::print("  PyTorch, {}: {:.3f} ms/step, {:.2f} GFLOP/s; ours takes {:.2f}x its time\n",
                  label, theirs, flops / (theirs * 1e6), ours / theirs);
