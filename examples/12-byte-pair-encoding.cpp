@@ -1,5 +1,5 @@
 // Episode 12 — Byte-Pair Encoding: how a tokenizer learns its vocabulary, one merge at a time.
-// Over 220 lines: three trainings (merge by merge, a few sentences, the course), each shown.
+// Long because it runs three trainings (merge by merge, a few sentences, the course), each shown.
 //
 // train_bpe (aib/tokenizer/bpe_train.hpp) starts from the 256 bytes and repeatedly merges the most
 // frequent adjacent pair into a new token; its Merge list (left, right, new id, count) is printed

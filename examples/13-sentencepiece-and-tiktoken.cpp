@@ -1,5 +1,5 @@
 // Episode 13 — SentencePiece & tiktoken: two ways to build a tokenizer, run on the same text.
-// Over 220 lines: six sections compare SentencePiece and byte-level BPE on the same texts.
+// Long because six sections compare SentencePiece and byte-level BPE on the same texts.
 //
 // The SentencePiece side is SentencePieceBpe (aib/tokenizer/sentencepiece.hpp) reading the
 // vocabulary that spm_train learned from the course sentences (tests/fixtures/sentencepiece/

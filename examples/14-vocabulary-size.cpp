@@ -1,6 +1,6 @@
 // Episode 14 — Vocabulary size tradeoffs: a bigger vocabulary means fewer tokens per text, but a
 // bigger embedding table, and the savings shrink with every doubling.
-// Over 220 lines: it measures trained and real vocabularies, with a table and a summary for each.
+// Long because it measures trained and real vocabularies, with a table and a summary for each.
 //
 // train_bpe (aib/tokenizer/bpe_train.hpp) learns byte-level BPE vocabularies of several sizes on
 // the same course sentences, minus a held-out part chosen with --seed; Encoding::encode_ordinary

@@ -1,5 +1,5 @@
 // Episode 15 — Special tokens: control signals that no ordinary text can spell.
-// Over 220 lines: four demonstrations: the specials, a padded batch, a chat, an injected turn.
+// Long because it makes four demonstrations: specials, a padded batch, a chat, an injection.
 //
 // A special token is one id reserved outside the learned pieces. The program takes the real
 // cl100k_base (aib/tokenizer/tiktoken.hpp) when --encodings DIR or $AIB_ENCODINGS has it, or else

@@ -1,5 +1,5 @@
 // Episode 18 — Token economics: why every token has a price.
-// Over 220 lines: the support reply it prices is written out in three languages (40 lines).
+// Long because the support reply it prices is written out in three languages (40 lines).
 //
 // The same support-bot reply, written in English, German and Russian, and the same logic written
 // as code, are counted in tokens with Encoding::encode_ordinary (aib/tokenizer/encoding.hpp) under

@@ -1,5 +1,5 @@
 // Episode 24 — Residual connections & layer norm: keeping deep networks trainable.
-// (Over 220 lines: the four wirings of one stack are the episode, and they stay side by side here.)
+// Long because the four wirings of one stack are the episode, and they stay side by side here.
 //
 // Four stacks of the same 64 small blocks f(x) = Linear(GELU(Linear(x))), built from the same
 // seed: plain x = f(x), norm only x = LN(f(x)), residual only x = x + f(x), and the pre-norm

@@ -9,7 +9,7 @@
 // compared in the codes and in the 256 pixels (k-NN accuracy). Last, random points of the code
 // space (aib::sample_latent_box, aib::sample_latent_gaussian) are decoded and read: the share
 // the reader accepts, and how far those points sit from any training code.
-// Longer than 220 lines because the episode is four experiments (the map, the walk against the
+// Long because the episode is four experiments (the map, the walk against the
 // cross-fade, the neighbours, the holes), each with its own table; the map's character grid of
 // digit marks is its only local helper.
 #include <algorithm>
