@@ -17,6 +17,7 @@
 #include <Eigen/LU>
 
 #include "aib/core/check.hpp"
+#include "aib/core/numeric.hpp"
 #include "aib/core/types.hpp"
 #include "aib/generative/toy2d.hpp"
 #include "aib/show/plot.hpp"
@@ -76,7 +77,7 @@ inline double gaussian_fit_nll(const Mat& train, const Mat& test) {
     const Eigen::RowVector2d d = test.row(i).cast<double>() - mu;  // (1, 2)
     total += 0.5 * d * inv * d.transpose();
   }
-  const double two_pi = 2 * detail::toy_pi;
+  const double two_pi = 2 * pi;
   return total / double(test.rows()) + 0.5 * std::log(two_pi * two_pi * cov.determinant());
 }
 

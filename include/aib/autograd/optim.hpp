@@ -17,6 +17,7 @@
 
 #include "aib/autograd/tensor.hpp"
 #include "aib/core/check.hpp"
+#include "aib/core/numeric.hpp"
 
 namespace aib {
 
@@ -200,7 +201,8 @@ class AdamT : public OptimizerT<S> {
       MatT<S>& v = v_[i];                             // (r, c)
       const double t = static_cast<double>(++t_[i]);  // t ← t + 1
 
-      MatT<S> coupled;  // (r, c) Adam with weight decay: g + λ·p (the stored gradient is not changed)
+      // Adam with weight decay: g + λ·p (the stored gradient is not changed)
+      MatT<S> coupled;  // (r, c)
       if (decoupled_) {
         p *= static_cast<S>(1.0 - lr * weight_decay_);  // AdamW: p ← p·(1 − lr·λ)
       } else if (weight_decay_ != 0.0) {
@@ -305,7 +307,6 @@ inline double cosine_annealing(long step, long total_steps, double lr_max, doubl
   if (!(lr_min >= 0.0) || !(lr_max >= lr_min) || !std::isfinite(lr_max))
     fail("cosine_annealing: need 0 <= lr_min <= lr_max (finite), got lr_min = {}, lr_max = {}",
          lr_min, lr_max);
-  constexpr double pi = 3.141592653589793238462643383279502884;
   const double progress = static_cast<double>(std::min(step, total_steps)) / total_steps;
   return lr_min + 0.5 * (lr_max - lr_min) * (1.0 + std::cos(pi * progress));
 }
@@ -329,7 +330,6 @@ inline double linear_warmup_cosine(long step, long warmup_steps, long total_step
         "lr_max = {}",
         lr_min, lr_max);
   if (step < warmup_steps) return lr_max * static_cast<double>(step) / warmup_steps;
-  constexpr double pi = 3.141592653589793238462643383279502884;
   const double progress = std::min(
       1.0, static_cast<double>(step - warmup_steps) / std::max(1L, total_steps - warmup_steps));
   return lr_min + 0.5 * (lr_max - lr_min) * (1.0 + std::cos(pi * progress));

@@ -18,12 +18,15 @@
 
 namespace aib {
 
+// π (the double nearest to it), for every header that needs it.
+inline constexpr double pi = 3.141592653589793238462643383279502884;
+
 namespace detail {
 template <class Derived>
 void require_columns(std::string_view where, const Eigen::MatrixBase<Derived>& x) {
   if (x.cols() < 1)
-    throw ShapeError(fmt::format("{}: x has shape {}; expected at least 1 column", where,
-                                 shape_str(x)));
+    throw ShapeError(
+        fmt::format("{}: x has shape {}; expected at least 1 column", where, shape_str(x)));
 }
 }  // namespace detail
 
@@ -85,8 +88,12 @@ S sigmoid_scalar(S x) {
 }
 }  // namespace detail
 
-inline float sigmoid(float x) { return detail::sigmoid_scalar(x); }
-inline double sigmoid(double x) { return detail::sigmoid_scalar(x); }
+inline float sigmoid(float x) {
+  return detail::sigmoid_scalar(x);
+}
+inline double sigmoid(double x) {
+  return detail::sigmoid_scalar(x);
+}
 
 template <class Derived>
 MatT<typename Derived::Scalar> sigmoid(const Eigen::MatrixBase<Derived>& x) {

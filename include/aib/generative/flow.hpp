@@ -34,6 +34,7 @@
 #include "aib/autograd/ops.hpp"
 #include "aib/autograd/optim.hpp"
 #include "aib/core/check.hpp"
+#include "aib/core/numeric.hpp"
 #include "aib/core/random.hpp"
 #include "aib/nn/dense.hpp"
 #include "aib/nn/module.hpp"
@@ -200,8 +201,7 @@ struct RealNVPT {
   // x (B, D) -> log p(x) (B, 1), exact
   TensorT<S> log_prob(const TensorT<S>& x) const {
     const FlowResult<S> f = forward(x);
-    const S log_norm =
-        static_cast<S>(-0.5 * static_cast<double>(dim()) * std::log(2 * 3.14159265358979323846));
+    const S log_norm = static_cast<S>(-0.5 * static_cast<double>(dim()) * std::log(2 * pi));
     const TensorT<S> base = add_scalar(mul_scalar(sum_rows(mul(f.out, f.out)), S(-0.5)), log_norm);
     return add(base, f.log_det);  // (B, 1)
   }

@@ -20,6 +20,7 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/core/numeric.hpp"
 #include "aib/core/random.hpp"
 #include "aib/core/types.hpp"
 #include "aib/show/svg.hpp"
@@ -42,8 +43,7 @@ inline void glyph_arc(GlyphStroke& s, float cx, float cy, float rx, float ry, fl
                       float deg1) {
   const int segments = std::max(4, static_cast<int>(std::ceil(std::abs(deg1 - deg0) / 15.0f)));
   for (int i = 0; i <= segments; ++i) {
-    const double a =
-        (deg0 + (deg1 - deg0) * static_cast<double>(i) / segments) * 3.14159265358979323846 / 180.0;
+    const double a = (deg0 + (deg1 - deg0) * static_cast<double>(i) / segments) * pi / 180.0;
     s.push_back(
         {cx + rx * static_cast<float>(std::cos(a)), cy + ry * static_cast<float>(std::sin(a))});
   }

@@ -19,14 +19,13 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
+#include "aib/core/numeric.hpp"
 #include "aib/core/random.hpp"
 #include "aib/core/types.hpp"
 
 namespace aib {
 
 namespace detail {
-
-inline constexpr double toy_pi = 3.14159265358979323846;
 
 inline void check_toy_count(std::string_view where, Index n) {
   if (n < 1) fail("{}: n must be at least 1, got {}", where, n);
@@ -72,7 +71,7 @@ struct GaussianMixture2D {
   Vec log_prob(const Eigen::Ref<const Mat>& x) const {
     detail::check_toy_points(name + ".log_prob", x);
     const double s2 = static_cast<double>(sigma) * sigma;
-    const double norm = -std::log(static_cast<double>(modes())) - std::log(2 * detail::toy_pi * s2);
+    const double norm = -std::log(static_cast<double>(modes())) - std::log(2 * pi * s2);
     Vec out(x.rows());  // (N)
     std::vector<double> terms(static_cast<std::size_t>(modes()));
     for (Index i = 0; i < x.rows(); ++i) {
@@ -103,7 +102,7 @@ struct GaussianMixture2D {
   // so H = log K + H(N(0, σ² I₂)) = log K + 1 + log(2πσ²).
   double separated_entropy() const {
     const double s2 = static_cast<double>(sigma) * sigma;
-    return std::log(static_cast<double>(modes())) + 1.0 + std::log(2 * detail::toy_pi * s2);
+    return std::log(static_cast<double>(modes())) + 1.0 + std::log(2 * pi * s2);
   }
 
   // The differential entropy. Exact (separated_entropy) when every pair of centres is at least
@@ -139,7 +138,7 @@ inline GaussianMixture2D ring8_mixture(float sigma = 0.02f) {
   m.name = "ring8";
   m.centres.resize(8, 2);  // (8, 2)
   for (Index k = 0; k < 8; ++k) {
-    const double angle = 2 * detail::toy_pi * static_cast<double>(k) / 8.0;
+    const double angle = 2 * pi * static_cast<double>(k) / 8.0;
     m.centres(k, 0) = static_cast<float>(2.0 * std::cos(angle) / 1.414);
     m.centres(k, 1) = static_cast<float>(2.0 * std::sin(angle) / 1.414);
   }
@@ -241,7 +240,7 @@ inline Mat two_moons(Index n, Rng& rng, float noise = 0.05f) {
   Mat x(n, 2);  // (N, 2)
   for (Index i = 0; i < n; ++i) {
     const bool lower = rng.uniform_int(2) == 1;
-    const double t = detail::toy_pi * rng.uniform_double();
+    const double t = pi * rng.uniform_double();
     const double px = lower ? 1.0 - std::cos(t) : std::cos(t);
     const double py = lower ? 0.5 - std::sin(t) : std::sin(t);
     x(i, 0) = static_cast<float>(px - 0.5) + noise * rng.normal();
@@ -259,7 +258,7 @@ inline Mat swiss_roll(Index n, Rng& rng, float noise = 0.1f) {
   detail::check_toy_noise("swissroll", noise);
   Mat x(n, 2);  // (N, 2)
   for (Index i = 0; i < n; ++i) {
-    const double t = 1.5 * detail::toy_pi * (1.0 + 2.0 * rng.uniform_double());
+    const double t = 1.5 * pi * (1.0 + 2.0 * rng.uniform_double());
     x(i, 0) = static_cast<float>(t * std::cos(t) / 5.0) + noise * rng.normal();
     x(i, 1) = static_cast<float>(t * std::sin(t) / 5.0) + noise * rng.normal();
   }
@@ -279,7 +278,7 @@ inline Mat rings(Index n, Rng& rng, int count = 4, float noise = 0.08f) {
   Mat x(n, 2);  // (N, 2)
   for (Index i = 0; i < n; ++i) {
     const double r = 3.0 * static_cast<double>(rng.categorical(weights) + 1) / count;
-    const double angle = 2 * detail::toy_pi * rng.uniform_double();
+    const double angle = 2 * pi * rng.uniform_double();
     x(i, 0) = static_cast<float>(r * std::cos(angle)) + noise * rng.normal();
     x(i, 1) = static_cast<float>(r * std::sin(angle)) + noise * rng.normal();
   }

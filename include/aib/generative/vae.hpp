@@ -106,7 +106,7 @@ TensorT<S> gaussian_nll(const TensorT<S>& mean, const TensorT<S>& x, double sigm
   const double var = sigma * sigma, B = static_cast<double>(mean.rows());
   const double D = static_cast<double>(mean.cols());
   MatT<S> diff = mean.value() - x.value();  // (B, D) m − x
-  const double constant = 0.5 * D * std::log(2 * 3.141592653589793238462643383279502884 * var);
+  const double constant = 0.5 * D * std::log(2 * pi * var);
   MatT<S> out = MatT<S>::Constant(
       1, 1, static_cast<S>(static_cast<double>(diff.squaredNorm()) / (2 * var * B) + constant));
   return record("gaussian_nll", std::move(out), {mean, x},
@@ -267,7 +267,7 @@ struct VaeT {
     const VaePosteriorT<S> q = encode(TensorT<S>(x));
     const Index B = x.rows(), Z = latent;
     const MatT<S> sigma = (S(0.5) * q.logvar.value().array()).exp().matrix();  // (B, Z)
-    const double log2pi = std::log(2 * kPi);
+    const double log2pi = std::log(2 * pi);
     // log p(z) = −½Σ z² − (Z/2)·log 2π;  log q(z|x) = −½Σ(ε² + log σ²) − (Z/2)·log 2π
     MatT<double> log_w(B, k);  // (B, K)
     for (Index j = 0; j < k; ++j) {
@@ -297,7 +297,7 @@ struct VaeT {
       return -(o.max(0.0) - o * t + (-o.abs()).exp().log1p()).rowwise().sum().matrix();
     const double var = sigma_x * sigma_x;  // −Σ_d (x − m)²/(2σ²) − (D/2)·log(2πσ²)
     return (-(t - o).square().rowwise().sum() / (2 * var) -
-            0.5 * static_cast<double>(x.cols()) * std::log(2 * kPi * var))
+            0.5 * static_cast<double>(x.cols()) * std::log(2 * pi * var))
         .matrix();
   }
 
@@ -320,8 +320,6 @@ struct VaeT {
     if (!(beta >= 0.0) || !std::isfinite(beta))
       fail("{}: beta = {}; it must be finite and >= 0 (the weight of the KL term)", where, beta);
   }
-
-  static constexpr double kPi = 3.141592653589793238462643383279502884;
 };
 using Vae = VaeT<float>;
 using VaeD = VaeT<double>;

@@ -25,17 +25,20 @@ namespace aib {
 
 namespace detail {
 // IoError "<who>: '<path>': tensor '<name>' holds N non-finite values (the first, nan, at (r, c))".
-inline void check_finite_weights(std::string_view who, const std::string& path,
-                                 const std::string& name, const Mat& m) {
+inline void check_finite_weights(std::string_view who, std::string_view verb,
+                                 const std::string& path, const std::string& name, const Mat& m) {
   Index bad = 0, first = -1;
   for (Index k = 0; k < m.size(); ++k)
-    if (!std::isfinite(m.data()[k])) bad += (first < 0 ? (first = k, 1) : 1);
+    if (!std::isfinite(m.data()[k])) {
+      if (bad == 0) first = k;
+      ++bad;
+    }
   if (bad == 0) return;
   file_error(who, path,
              fmt::format("tensor '{}' holds {} non-finite value{} (the first, {}, at ({}, {})); a "
                          "model whose weights are not numbers cannot be {}",
                          name, bad, bad == 1 ? "" : "s", m.data()[first], first / m.cols(),
-                         first % m.cols(), who == "save_parameters" ? "saved" : "loaded"));
+                         first % m.cols(), verb));
 }
 }  // namespace detail
 
@@ -44,7 +47,7 @@ inline void save_parameters(const std::string& path, const Parameters& params,
   std::vector<std::pair<std::string, Mat>> named;
   named.reserve(params.size());
   for (const auto& p : params) {
-    detail::check_finite_weights("save_parameters", path, p.name, p.tensor.value());
+    detail::check_finite_weights("save_parameters", "saved", path, p.name, p.tensor.value());
     named.emplace_back(p.name, p.tensor.value());
   }
   save_matrices(path, named, metadata);
@@ -54,7 +57,7 @@ inline void save_parameters(const std::string& path, const Parameters& params,
 inline void load_parameters(const std::string& path, const Parameters& params) {
   std::map<std::string, Mat> stored;
   for (auto& [name, m] : load_matrices(path)) {
-    detail::check_finite_weights("load_parameters", path, name, m);
+    detail::check_finite_weights("load_parameters", "loaded", path, name, m);
     stored.emplace(name, std::move(m));
   }
   for (const auto& p : params) {
