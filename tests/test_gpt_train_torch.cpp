@@ -277,7 +277,7 @@ TEST_CASE("gpt training vs PyTorch: nanoGPT's CPU shape, first 20 float steps",
   cpu_run(20);
 }
 
-// About a minute of CPU: run it with  test_gpt_train_torch "[slow]"
+// About a minute of CPU: run it with  aib_unit_tests "[slow]"
 TEST_CASE("gpt training vs PyTorch: nanoGPT's CPU shape, 200 float steps",
           "[.][slow][gpt][train][torch]") {
   cpu_run(200);

@@ -395,9 +395,9 @@ TEST_CASE("our writer still produces the files numpy checked (from_aib)", "[io][
   }
 }
 
-// Regenerate from_aib/ with `test_io "[.write-from-aib]"`, then check it with
+// Regenerate from_aib/ with `aib_unit_tests "[.write-npy-from-aib]"`, then check it with
 // `/usr/bin/python3 tools/make_npy_fixtures.py --check-ours tests/fixtures/npy/from_aib`.
-TEST_CASE("write the from_aib fixtures", "[.write-from-aib]") {
+TEST_CASE("write the from_aib .npy fixtures", "[.write-npy-from-aib]") {
   fs::create_directories(npy_dir() + "/from_aib");
   for (const auto& [name, a] : from_aib_arrays()) aib::save_npy(fixture("from_aib/" + name), a);
 }

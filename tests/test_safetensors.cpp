@@ -785,10 +785,10 @@ TEST_CASE("our writer still produces the files the independent reader checked", 
              from_aib_all_dtypes()));
 }
 
-// Regenerate from_aib/ with `test_safetensors "[.write-from-aib]"`, then check it with
+// Regenerate from_aib/ with `aib_unit_tests "[.write-safetensors-from-aib]"`, then check it with
 // `/usr/bin/python3 tools/reference/make_safetensors_fixtures.py --check
 //  tests/fixtures/safetensors/from_aib/*.safetensors`.
-TEST_CASE("write the from_aib fixtures", "[.write-from-aib]") {
+TEST_CASE("write the from_aib safetensors fixtures", "[.write-safetensors-from-aib]") {
   fs::create_directories(st_dir() + "/from_aib");
   aib::write_safetensors(fixture("from_aib/all_dtypes.safetensors"), from_aib_all_dtypes());
   aib::save_matrices(fixture("from_aib/matrices.safetensors"), from_aib_matrices(),

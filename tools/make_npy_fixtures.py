@@ -9,7 +9,7 @@ Two modes:
   (default)              write tests/fixtures/npy/*.npy with np.save / np.lib.format.write_array
                          and manifest.txt listing dtype, shape and the exact values of each;
   --check-ours DIR       load every file aibasics wrote into DIR (tests/fixtures/npy/from_aib,
-                         written by `test_io "[.write-from-aib]"`) with numpy, assert its dtype,
+                         written by `aib_unit_tests "[.write-npy-from-aib]"`) with numpy, assert its dtype,
                          shape and values, and assert it is byte-identical to np.save's output.
 
 manifest.txt lines: NAME DESCR NDIM DIM... VALUE... (values in C order; floats as Python repr,
