@@ -238,6 +238,12 @@ struct GanHistoryT {
 };
 using GanHistory = GanHistoryT<float>;
 
+// train_gan's per-step callback: (step counted from 1, the GAN, the history so far).
+template <class S>
+struct GanStepCallbackT {
+  using type = std::function<void(Index, const GanT<S>&, const GanHistoryT<S>&)>;
+};
+
 namespace detail {
 
 // While alive, D's parameters take no gradient: G's backward passes through D without
@@ -262,9 +268,9 @@ struct FrozenT {
 // that stops being finite throws aib::DivergenceError naming the step (counted from 1).
 // `on_step(step, gan, history)`, if given, is called after every step.
 template <class S>
-GanHistoryT<S> train_gan(
-    GanT<S>& gan, const MatT<S>& data, Rng& rng, const GanTrainOptions& opt = {},
-    const std::function<void(Index, const GanT<S>&, const GanHistoryT<S>&)>& on_step = {}) {
+GanHistoryT<S> train_gan(GanT<S>& gan, const MatT<S>& data, Rng& rng,
+                         const GanTrainOptions& opt = {},
+                         const typename GanStepCallbackT<S>::type& on_step = {}) {
   if (gan.noise_dim < 1) fail("train_gan: the GAN is empty (default-constructed)");
   if (opt.steps < 0) fail("train_gan: steps = {}; it must be >= 0", opt.steps);
   if (opt.batch < 1) fail("train_gan: batch = {}; it must be >= 1", opt.batch);
