@@ -46,7 +46,9 @@ double normal_pdf(double x, double mean, double sd) {
 }
 
 TEST_CASE("GAN: D loss, both G losses and their gradients equal PyTorch's (double)", "[gan]") {
-  for (const auto& [name, m] : {std::pair<std::string, Index>{"plain", 1}, {"pack2", 2}}) {
+  for (const auto& c : {std::pair<std::string, Index>{"plain", 1}, {"pack2", 2}}) {
+    const std::string name = c.first;
+    const Index m = c.second;
     INFO(name);
     const GanD gan = torch_gan(name, m);
     const auto ref = [&](const std::string& what) {
