@@ -6,6 +6,7 @@
 // kernel choice, with OPENBLAS_CORETYPE as the environment sets it (if it does) and with
 // OPENBLAS_CORETYPE=SkylakeX; without it only our numbers are printed. Our step is also timed in
 // its parts (G forward, D forward + backward, D's Adam, G's pass through D + backward, G's Adam).
+// Wall-clock and CPU time per step, ours and PyTorch's (a busy machine inflates the first).
 // Run: build/bin/bench_gan [steps] [--no-peer]   (the peer from $AIB_SHARED_DIR/tools, else
 // ../shared/tools beside the source tree)
 #include <cstdio>
@@ -14,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <fmt/core.h>
 
 #include "aib/core/memory.hpp"
@@ -21,6 +24,18 @@
 #include "aib/generative/gan.hpp"
 #include "aib/generative/toy2d.hpp"
 #include "peer.hpp"
+
+namespace {
+
+// CPU seconds used so far by this process (RUSAGE_SELF) or by its finished children.
+double cpu_seconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 300;
@@ -65,8 +80,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 20; ++i) step();  // warm-up, as the peer does
   t_gen = t_d = t_adam_d = t_g = t_adam_g = 0;
   aib::Stopwatch watch;
+  const double cpu0 = cpu_seconds(RUSAGE_SELF);
   for (int i = 0; i < steps; ++i) step();
   const double ours = watch.seconds() / steps * 1e3;
+  const double ours_cpu = (cpu_seconds(RUSAGE_SELF) - cpu0) / steps * 1e3;
 
   // FLOPs of the matmuls PyTorch's step does (2 per multiply-add), per sample: G's layers
   // g = 2·H + 2·H² + 2·H, D's d = 2·H + 2·H² + H. G forward g; D step: forward on 2B rows 2d,
@@ -80,21 +97,35 @@ int main(int argc, char** argv) {
       "float32, one thread, {} steps (G loss now {:.3f})\n",
       B, steps, last);
   fmt::print(
-      "  aibasics  {:8.3f} ms/step  {:6.2f} GFLOP/s   (G forward {:.3f}, D forward+backward "
-      "{:.3f}, "
-      "D Adam {:.3f}, G through D+backward {:.3f}, G Adam {:.3f} ms)\n",
-      ours, flops / (ours * 1e6), ms(t_gen), ms(t_d), ms(t_adam_d), ms(t_g), ms(t_adam_g));
+      "  aibasics  {:8.3f} ms/step wall, {:.3f} CPU, {:.2f} GFLOP/s\n"
+      "    (wall: G forward {:.3f}, D forward+backward {:.3f}, D Adam {:.3f},\n"
+      "     G through D+backward {:.3f}, G Adam {:.3f} ms)\n",
+      ours, ours_cpu, flops / (ours * 1e6), ms(t_gen), ms(t_d), ms(t_adam_d), ms(t_g),
+      ms(t_adam_g));
   if (!peer) return 0;
+  // The peer's CPU time per step: the CPU its process used in a run of 2·steps minus that of a run
+  // of `steps` (start-up and warm-up cancel). A busy machine inflates wall-clock times by what
+  // the other processes take; CPU time does not count that.
+  fmt::print("  (PyTorch's CPU time: a run of {} steps minus a run of {})\n", 2 * steps, steps);
+  const auto gan_peer = [](const std::string& env, int n) {
+    return aib::bench::run_peer(fmt::format("env {} {}/tools/peer-torch-generative gan --steps {}",
+                                            env, aib::bench::shared_dir(), n));
+  };
   for (const auto& [label, env] : aib::bench::openblas_kernel_sets()) {
-    const aib::bench::PeerRun run =
-        aib::bench::run_peer(fmt::format("env {} {}/tools/peer-torch-generative gan --steps {}",
-                                         env, aib::bench::shared_dir(), steps));
-    if (!run.output.empty()) fmt::print("  peer: {}\n", run.output);
-    const double theirs = run.ms_per_step;
-    if (theirs > 0)
-      fmt::print("  PyTorch, {}: {:.3f} ms/step, {:.2f} GFLOP/s; ours takes {:.2f}x its time\n",
-                 label, theirs, flops / (theirs * 1e6), ours / theirs);
-    else
+    const double c0 = cpu_seconds(RUSAGE_CHILDREN);
+    const aib::bench::PeerRun short_run = gan_peer(env, steps);
+    const double c1 = cpu_seconds(RUSAGE_CHILDREN);
+    const aib::bench::PeerRun run = gan_peer(env, 2 * steps);
+    const double c2 = cpu_seconds(RUSAGE_CHILDREN);
+    if (run.ms_per_step <= 0 || short_run.ms_per_step <= 0) {
       fmt::print("  PyTorch ({}) not available (../shared/tools/peer-torch-generative)\n", label);
+      continue;
+    }
+    const double theirs = run.ms_per_step, theirs_cpu = ((c2 - c1) - (c1 - c0)) / steps * 1e3;
+    fmt::print(
+        "  PyTorch, {}: {:.3f} ms/step wall, {:.3f} CPU, {:.2f} GFLOP/s\n"
+        "    ours takes {:.2f}x its wall time, {:.2f}x its CPU time\n    peer: {}\n",
+        label, theirs, theirs_cpu, flops / (theirs * 1e6), ours / theirs, ours_cpu / theirs_cpu,
+        run.output);
   }
 }
