@@ -242,6 +242,8 @@ struct EpsNetCacheT {
   std::vector<MatT<S>> h;    // blocks + 1 of (B, H): h_0 = GELU(u_0), h_k = h_{k−1} + GELU(u_k)
   MatT<S> out;               // (B, D) ε̂
   MatT<S> dh, du;            // (B, H) the backward's running gradients
+  MatT<S> xt, diff;          // (B, D) diffusion_loss's x_t and ε̂ − ε
+  std::vector<S> time;       // (B) diffusion_loss's timesteps as numbers
 };
 
 template <class S>
@@ -390,20 +392,32 @@ using EpsNetD = EpsNetT<double>;
 // ---- The training loss --------------------------------------------------------------------------
 
 // mean over B·D of (ε_θ(x_t, t) − ε)², x_t = q_sample(x0, t, eps): x0 (B, D), t (B), eps (B, D).
-// With `with_grad`, every parameter's gradient is set to ∂loss/∂θ.
+// With `with_grad`, every parameter's gradient is set to ∂loss/∂θ. x_t, the network's time input
+// and ε̂ − ε are written into `c` too, so a training loop allocates nothing once B is steady.
 template <class S>
 S diffusion_loss(const EpsNetT<S>& net, const DiffusionSchedule& sch, const MatT<S>& x0,
                  const std::vector<Index>& t, const MatT<S>& eps, EpsNetCacheT<S>& c,
                  bool with_grad) {
-  const MatT<S> xt = q_sample(sch, x0, t, eps);  // (B, D)
-  std::vector<S> tf(t.begin(), t.end());         // (B) the network reads t as a number
-  const MatT<S>& out = net.forward(xt, tf, c);   // (B, D) ε̂
-  MatT<S> diff = out - eps;                      // (B, D) ε̂ − ε
-  const S n = static_cast<S>(diff.size());
-  const S loss = diff.squaredNorm() / n;
+  check_same_shape("diffusion_loss", "x0", x0, "eps", eps);
+  if (static_cast<Index>(t.size()) != x0.rows())
+    fail("diffusion_loss: {} timesteps for {} rows", t.size(), x0.rows());
+  c.xt.resize(x0.rows(), x0.cols());  // (B, D) x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, row by row
+  c.time.resize(t.size());            // (B) the network reads t as a number
+  for (Index b = 0; b < x0.rows(); ++b) {
+    const Index tb = t[static_cast<std::size_t>(b)];
+    sch.check_t("diffusion_loss", tb);
+    const double a = sch.abar[static_cast<std::size_t>(tb)];
+    c.xt.row(b) =
+        static_cast<S>(std::sqrt(a)) * x0.row(b) + static_cast<S>(std::sqrt(1 - a)) * eps.row(b);
+    c.time[static_cast<std::size_t>(b)] = static_cast<S>(tb);
+  }
+  net.forward(c.xt, c.time, c);  // c.out (B, D) ε̂
+  c.diff = c.out - eps;          // (B, D) ε̂ − ε
+  const S n = static_cast<S>(c.diff.size());
+  const S loss = c.diff.squaredNorm() / n;
   if (with_grad) {
-    diff *= S(2) / n;  // ∂loss/∂ε̂ = 2(ε̂ − ε)/(B·D)
-    net.backward(diff, c);
+    c.diff *= S(2) / n;  // ∂loss/∂ε̂ = 2(ε̂ − ε)/(B·D)
+    net.backward(c.diff, c);
   }
   return loss;
 }
