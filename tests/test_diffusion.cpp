@@ -164,6 +164,32 @@ TEST_CASE("diffusion: snapshots at the chosen steps, one network evaluation per 
   CHECK(aib::ddim_timesteps(50, 3) == std::vector<aib::Index>{17, 33, 50});  // ends at T
 }
 
+TEST_CASE("diffusion: a network that predicts x_0 is trained on x_0 and sampled through its noise",
+          "[diffusion]") {
+  const aib::DiffusionSchedule sch = aib::cosine_schedule(20);
+  aib::Rng rng(4);
+  const aib::MatD xt = aib::detail::diffusion_normal<double>(3, 4, rng);      // (3, 4)
+  const aib::MatD x0_hat = aib::detail::diffusion_normal<double>(3, 4, rng);  // (3, 4)
+  for (const aib::Index t : {1, 10, 20}) {  // the two conversions undo each other
+    const aib::MatD eps_hat = aib::eps_from_x0(sch, xt, x0_hat, t);  // (3, 4)
+    CHECK((aib::predict_x0(sch, xt, eps_hat, t) - x0_hat).cwiseAbs().maxCoeff() < 1e-9);
+  }
+  aib::EpsNetConfig c;
+  c.data_dim = 4;
+  c.input_embedding = 0;
+  c.hidden = 8;
+  c.blocks = 1;
+  c.time_embedding = 8;
+  c.predicts_x0 = true;
+  const aib::EpsNetD net(c, rng);
+  const aib::MatD x0 = aib::detail::diffusion_normal<double>(3, 4, rng);   // (3, 4)
+  const aib::MatD eps = aib::detail::diffusion_normal<double>(3, 4, rng);  // (3, 4)
+  aib::EpsNetCacheT<double> cache;
+  const double loss = aib::diffusion_loss(net, sch, x0, {2, 9, 17}, eps, cache, false);
+  CHECK(loss == Approx((cache.out - x0).squaredNorm() / 12.0).epsilon(1e-12));
+  CHECK(loss != Approx((cache.out - eps).squaredNorm() / 12.0).epsilon(1e-3));
+}
+
 // ---- The loss and its gradients against PyTorch ---------------------------------------------
 
 TEST_CASE("diffusion: the loss, the network's output and every gradient equal PyTorch's",

@@ -10,6 +10,7 @@
 //   posterior     q(x_{t−1} | x_t, x_0) = N(μ̃_t, β̃_t I),  β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t),
 //                 μ̃_t = √ᾱ_{t−1} β_t/(1 − ᾱ_t) · x_0 + √α_t (1 − ᾱ_{t−1})/(1 − ᾱ_t) · x_t
 //   network       ε̂ = ε_θ(x_t, t): which noise was added?   loss = mean over B·D of (ε̂ − ε)²
+//                 (or, predicts_x0, x̂_0 = f_θ(x_t, t) with loss (x̂_0 − x_0)²: glyph_eps_config)
 //   DDPM sampling x_T ~ N(0, I); x̂_0 = (x_t − √(1 − ᾱ_t) ε̂)/√ᾱ_t; x_{t−1} = μ̃_t(x_t, x̂_0) + √β̃_t z
 //                 T network evaluations per sample.
 //   DDIM sampling S ≤ T timesteps τ_S = T > … > τ_1 > τ_0 = 0; from t to s (the next one down):
@@ -213,21 +214,29 @@ struct EpsNetConfig {
   Index time_embedding = 128;   // sinusoidal width of t (even, >= 4)
   Index hidden = 128;           // H
   Index blocks = 3;             // residual blocks h + GELU(Linear(h))
+  // false: the output is ε̂ and the loss MSE on ε (DDPM's, the default). true: the output is
+  // x̂_0 and the loss MSE on x_0; the samplers turn it into ε̂ = (x_t − √ᾱ_t x̂_0)/√(1 − ᾱ_t).
+  bool predicts_x0 = false;
 
   Index input_width() const {  // I: the embedded input's width
     return (input_embedding > 0 ? data_dim * input_embedding : data_dim) + time_embedding;
   }
 };
 
-// A 16×16-glyph model (D = 256): x fed as is beside a 64-wide time embedding, two blocks of 512.
+// A 16×16-glyph model (D = 256): x fed as is beside a 64-wide time embedding, 256 -> one block
+// of 256, and the output read as x̂_0. Why x̂_0: an MLP asked for ε must copy x_t through its
+// GELUs almost exactly at high noise (ε ≈ x_t) and amplify x_t − x_0 by 1/√(1 − ᾱ_t) (22× at
+// t = 1) at low noise; at the same budget (1,500 steps, cosine T = 100) its glyphs stay speckled
+// and about 35 % are read confidently as digits, against about 60 % for x̂_0 (examples/05).
 inline EpsNetConfig glyph_eps_config() {
   EpsNetConfig c;
   c.data_dim = 256;
   c.input_embedding = 0;
   c.input_scale = 1.0;
   c.time_embedding = 64;
-  c.hidden = 512;
-  c.blocks = 2;
+  c.hidden = 256;
+  c.blocks = 1;
+  c.predicts_x0 = true;
   return c;
 }
 
@@ -391,7 +400,8 @@ using EpsNetD = EpsNetT<double>;
 
 // ---- The training loss --------------------------------------------------------------------------
 
-// mean over B·D of (ε_θ(x_t, t) − ε)², x_t = q_sample(x0, t, eps): x0 (B, D), t (B), eps (B, D).
+// mean over B·D of (ε_θ(x_t, t) − ε)², x_t = q_sample(x0, t, eps): x0 (B, D), t (B), eps (B, D)
+// (a network that predicts_x0: the mean of (x̂_0 − x_0)² instead).
 // With `with_grad`, every parameter's gradient is set to ∂loss/∂θ. x_t, the network's time input
 // and ε̂ − ε are written into `c` too, so a training loop allocates nothing once B is steady.
 template <class S>
@@ -411,8 +421,8 @@ S diffusion_loss(const EpsNetT<S>& net, const DiffusionSchedule& sch, const MatT
         static_cast<S>(std::sqrt(a)) * x0.row(b) + static_cast<S>(std::sqrt(1 - a)) * eps.row(b);
     c.time[static_cast<std::size_t>(b)] = static_cast<S>(tb);
   }
-  net.forward(c.xt, c.time, c);  // c.out (B, D) ε̂
-  c.diff = c.out - eps;          // (B, D) ε̂ − ε
+  net.forward(c.xt, c.time, c);                          // c.out (B, D) ε̂
+  c.diff = c.out - (net.config.predicts_x0 ? x0 : eps);  // (B, D) ε̂ − ε  (or x̂_0 − x_0)
   const S n = static_cast<S>(c.diff.size());
   const S loss = c.diff.squaredNorm() / n;
   if (with_grad) {
@@ -506,6 +516,15 @@ MatT<S> predict_x0(const DiffusionSchedule& sch, const MatT<S>& xt, const MatT<S
   return x0;  // (B, D)
 }
 
+// ε̂ = (x_t − √ᾱ_t x̂_0)/√(1 − ᾱ_t): the noise a prediction of x_0 implies.
+template <class S>
+MatT<S> eps_from_x0(const DiffusionSchedule& sch, const MatT<S>& xt, const MatT<S>& x0_hat,
+                    Index t) {
+  sch.check_t("eps_from_x0", t);
+  const double a = sch.abar[static_cast<std::size_t>(t)];
+  return (xt - static_cast<S>(std::sqrt(a)) * x0_hat) / static_cast<S>(std::sqrt(1 - a));
+}
+
 // DDPM: x_{t−1} = μ̃_t(x_t, x̂_0) + √β̃_t z (z unused at t = 1, where β̃_1 = 0).
 template <class S>
 MatT<S> ddpm_update(const DiffusionSchedule& sch, const MatT<S>& xt, const MatT<S>& eps_hat,
@@ -593,7 +612,8 @@ DiffusionSamplesT<S> diffusion_sample(const EpsNetT<S>& net, const DiffusionSche
   for (std::size_t i = 0; i + 1 < tau.size(); ++i) {
     const Index t = tau[i], s = tau[i + 1];
     const std::vector<S> tf(static_cast<std::size_t>(n), static_cast<S>(t));  // (n)
-    const MatT<S> eps_hat = net.forward(x, tf, cache);                        // (n, D)
+    const MatT<S>& out = net.forward(x, tf, cache);  // (n, D) ε̂, or x̂_0
+    const MatT<S> eps_hat = net.config.predicts_x0 ? eps_from_x0(sch, x, out, t) : out;  // (n, D)
     ++r.evaluations;
     const MatT<S> z = (ddim && opt.eta == 0) || s == 0
                           ? MatT<S>::Zero(n, net.data_dim())
