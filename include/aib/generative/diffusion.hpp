@@ -226,8 +226,9 @@ struct EpsNetConfig {
 // A 16×16-glyph model (D = 256): x fed as is beside a 64-wide time embedding, 256 -> one block
 // of 256, and the output read as x̂_0. Why x̂_0: an MLP asked for ε must copy x_t through its
 // GELUs almost exactly at high noise (ε ≈ x_t) and amplify x_t − x_0 by 1/√(1 − ᾱ_t) (22× at
-// t = 1) at low noise; at the same budget (1,500 steps, cosine T = 100) its glyphs stay speckled
-// and about 35 % are read confidently as digits, against about 60 % for x̂_0 (examples/05).
+// t = 1) at low noise. At episode 05's budget (1,500 steps, cosine T = 100) ancestral sampling
+// from an ε-network leaves speckled glyphs, 34 % read as a digit against 69 % for x̂_0 (DDIM's
+// deterministic steps suffer less: 45–52 % against 38–54 %).
 inline EpsNetConfig glyph_eps_config() {
   EpsNetConfig c;
   c.data_dim = 256;
