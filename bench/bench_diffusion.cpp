@@ -9,6 +9,8 @@
 // steps) samples per second, for the 2-D model and for the glyph model (D = 256).
 // Run: build/bin/bench_diffusion [steps] [--no-peer]   (the peer from $AIB_SHARED_DIR/tools, else
 // ../shared/tools beside the source tree)
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -20,6 +22,19 @@
 #include "aib/generative/diffusion.hpp"
 #include "aib/generative/toy2d.hpp"
 #include "peer.hpp"
+
+namespace {
+
+// CPU seconds used so far by this process, or by its finished children (as bench_flow.cpp: on a
+// busy machine wall-clock time counts the time other processes held the core; CPU time does not).
+double cpu_seconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 1000;
@@ -38,8 +53,10 @@ int main(int argc, char** argv) {
   float last = 0;
   for (int i = 1; i <= 50; ++i) last = trainer.step(data, rng, i);  // warm-up (the peer: 20)
   aib::Stopwatch watch;
+  const double cpu0 = cpu_seconds(RUSAGE_SELF);
   for (int i = 1; i <= steps; ++i) last = trainer.step(data, rng, 50 + i);
   const double ours = watch.seconds() / steps * 1e3;
+  const double ours_cpu = (cpu_seconds(RUSAGE_SELF) - cpu0) / steps * 1e3;
 
   // The same step in its parts: the loss with every gradient, then AdamW alone.
   aib::AdamW adam(aib::tensors_of(net.parameters()), 1e-3);
@@ -65,21 +82,33 @@ int main(int argc, char** argv) {
       "float32, one thread, {} steps (loss now {:.3f})\n",
       B, steps, last);
   fmt::print(
-      "  aibasics  {:8.3f} ms/step  {:6.2f} GFLOP/s   (loss and gradients {:.3f}, AdamW {:.3f} "
-      "ms)\n",
-      ours, flops / (ours * 1e6), t_loss, t_adam);
+      "  aibasics  {:8.3f} ms/step wall, {:.3f} CPU, {:.2f} GFLOP/s  (loss and gradients {:.3f}, "
+      "AdamW {:.3f} ms)\n",
+      ours, ours_cpu, flops / (ours * 1e6), t_loss, t_adam);
   if (peer) {
+    // The peer's CPU time per step: its children's CPU in a run of 2·steps minus that of a run of
+    // `steps` (start-up and warm-up cancel), over `steps`.
+    const auto ddpm = [&](const std::string& env, int n) {
+      return aib::bench::run_peer(
+          fmt::format("env {} {}/tools/peer-torch-generative ddpm --steps {}", env,
+                      aib::bench::shared_dir(), n));
+    };
     for (const auto& [label, env] : aib::bench::openblas_kernel_sets()) {
-      const aib::bench::PeerRun run =
-          aib::bench::run_peer(fmt::format("env {} {}/tools/peer-torch-generative ddpm --steps {}",
-                                           env, aib::bench::shared_dir(), steps));
-      if (!run.output.empty()) fmt::print("  peer: {}\n", run.output);
-      const double theirs = run.ms_per_step;
-      if (theirs > 0)
-        fmt::print("  PyTorch, {}: {:.3f} ms/step; ours takes {:.2f}x its time\n", label, theirs,
-                   ours / theirs);
-      else
-        fmt::print("  PyTorch ({}) not available (../shared/tools/peer-torch-generative)\n", label);
+      const double c0 = cpu_seconds(RUSAGE_CHILDREN);
+      const aib::bench::PeerRun short_run = ddpm(env, steps);
+      const double c1 = cpu_seconds(RUSAGE_CHILDREN);
+      const aib::bench::PeerRun run = ddpm(env, 2 * steps);
+      const double c2 = cpu_seconds(RUSAGE_CHILDREN);
+      if (run.ms_per_step <= 0 || short_run.ms_per_step <= 0) {
+        fmt::print("  PyTorch ({}) not available (peer-torch-generative; set AIB_SHARED_DIR)\n",
+                   label);
+        continue;
+      }
+      const double theirs = run.ms_per_step, theirs_cpu = ((c2 - c1) - (c1 - c0)) / steps * 1e3;
+      fmt::print(
+          "  PyTorch   {:8.3f} ms/step wall, {:.3f} CPU  {}\n"
+          "            ours takes {:.2f}x its wall time, {:.2f}x its CPU time\n            {}\n",
+          theirs, theirs_cpu, label, ours / theirs, ours_cpu / theirs_cpu, run.output);
     }
   }
 
@@ -92,11 +121,12 @@ int main(int argc, char** argv) {
       aib::Stopwatch w;
       const aib::DiffusionSamplesT<float> r = aib::diffusion_sample(model, s, n, rng, so);
       const double sec = w.seconds();
-      fmt::print("  {} {} ({:>3} evaluations), {} samples in one batch: {:9.0f} samples/s\n", what,
-                 S == 0 ? "DDPM" : "DDIM", r.evaluations, n, n / sec);
+      fmt::print(
+          "  {} T = {:>3}, {} ({:>3} evaluations), {} samples in one batch: {:8.0f} samples/s\n",
+          what, s.T, S == 0 ? "DDPM" : "DDIM", r.evaluations, n, n / sec);
     }
   };
-  fmt::print("sampling (T = {}; DDIM S = 10, eta = 0):\n", sch.T);
+  fmt::print("sampling (DDIM: S = 10, eta = 0):\n");
   sampling("2-D   ", net, sch, 2000);
   const aib::EpsNet glyph(aib::glyph_eps_config(), rng);
   const aib::DiffusionSchedule gsch = aib::cosine_schedule(100);
