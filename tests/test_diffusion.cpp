@@ -71,8 +71,8 @@ TEST_CASE("diffusion: q(x_t | x_0) in closed form equals t one-step noisings (Mo
     }
   }
   // q_sample is the closed form itself: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, row by row
-  const aib::MatD eps = aib::detail::diffusion_normal<double>(3, 2, rng);  // (3, 2)
-  const aib::MatD xt = aib::q_sample(sch, aib::MatD(x0.topRows(3)), {0, 5, 50}, eps);
+  const aib::MatD eps = aib::detail::diffusion_normal<double>(3, 2, rng);              // (3, 2)
+  const aib::MatD xt = aib::q_sample(sch, aib::MatD(x0.topRows(3)), {0, 5, 50}, eps);  // (3, 2)
   CHECK((xt.row(0) - x0.row(0)).norm() == 0.0);  // t = 0: no noise
   const double a5 = sch.abar[5];
   CHECK((xt.row(1) - (std::sqrt(a5) * x0.row(1) + std::sqrt(1 - a5) * eps.row(1))).norm() < 1e-15);
@@ -113,13 +113,14 @@ TEST_CASE("diffusion: DDIM with eta = 1 and S = T takes DDPM's step given the sa
   const aib::MatD eps_hat = aib::detail::diffusion_normal<double>(6, 2, rng);  // (6, 2)
   const aib::MatD z = aib::detail::diffusion_normal<double>(6, 2, rng);        // (6, 2)
   for (aib::Index t = 1; t <= 30; ++t) {
-    const aib::MatD ddpm = aib::ddpm_update(sch, xt, eps_hat, t, z);
-    const aib::MatD ddim = aib::ddim_update(sch, xt, eps_hat, t, t - 1, 1.0, z);
+    const aib::MatD ddpm = aib::ddpm_update(sch, xt, eps_hat, t, z);              // (6, 2)
+    const aib::MatD ddim = aib::ddim_update(sch, xt, eps_hat, t, t - 1, 1.0, z);  // (6, 2)
     CHECK((ddpm - ddim).cwiseAbs().maxCoeff() < 1e-12);
   }
   // η = 0 is deterministic: the noise does not enter
-  const aib::MatD a = aib::ddim_update(sch, xt, eps_hat, 20, 10, 0.0, z);
-  const aib::MatD b = aib::ddim_update(sch, xt, eps_hat, 20, 10, 0.0, aib::MatD(z * 5.0));
+  const aib::MatD a = aib::ddim_update(sch, xt, eps_hat, 20, 10, 0.0, z);  // (6, 2)
+  const aib::MatD b =                                                      // (6, 2)
+      aib::ddim_update(sch, xt, eps_hat, 20, 10, 0.0, aib::MatD(z * 5.0));
   CHECK((a - b).cwiseAbs().maxCoeff() == 0.0);
   // the whole chains agree too: same seed, same draws
   aib::EpsNetConfig small;
@@ -204,7 +205,7 @@ TEST_CASE("diffusion: the loss, the network's output and every gradient equal Py
   const aib::ParametersT<double> params = net.parameters();
   REQUIRE(params.size() == 8);
   for (const auto& p : params) {
-    const aib::MatD w = aib_test::torch_ref("diffusion", p.name);
+    const aib::MatD w = aib_test::torch_ref("diffusion", p.name);  // (in, out) or (1, out)
     REQUIRE(w.rows() == p.tensor.rows());
     REQUIRE(w.cols() == p.tensor.cols());
     p.tensor.node().value = w;

@@ -512,7 +512,8 @@ MatT<S> predict_x0(const DiffusionSchedule& sch, const MatT<S>& xt, const MatT<S
                    double clip = 0) {
   sch.check_t("predict_x0", t);
   const double a = sch.abar[static_cast<std::size_t>(t)];
-  MatT<S> x0 = (xt - static_cast<S>(std::sqrt(1 - a)) * eps_hat) / static_cast<S>(std::sqrt(a));
+  MatT<S> x0 =  // (B, D)
+      (xt - static_cast<S>(std::sqrt(1 - a)) * eps_hat) / static_cast<S>(std::sqrt(a));
   if (clip > 0) x0 = x0.cwiseMax(static_cast<S>(-clip)).cwiseMin(static_cast<S>(clip));
   return x0;  // (B, D)
 }
@@ -546,8 +547,9 @@ MatT<S> ddim_update(const DiffusionSchedule& sch, const MatT<S>& xt, const MatT<
   const double sigma = eta * std::sqrt((1 - as) / (1 - at)) * std::sqrt(1 - at / as);
   const double dir = std::sqrt(std::max(0.0, 1 - as - sigma * sigma));  // ε̂'s weight
   const MatT<S> x0 = predict_x0(sch, xt, eps_hat, t, clip);             // (B, D)
-  if (clip > 0) {  // ε̂ made consistent with the clipped x̂_0
-    const MatT<S> e = (xt - static_cast<S>(std::sqrt(at)) * x0) / static_cast<S>(std::sqrt(1 - at));
+  if (clip > 0) {      // ε̂ made consistent with the clipped x̂_0
+    const MatT<S> e =  // (B, D)
+        (xt - static_cast<S>(std::sqrt(at)) * x0) / static_cast<S>(std::sqrt(1 - at));
     return static_cast<S>(std::sqrt(as)) * x0 + static_cast<S>(dir) * e + static_cast<S>(sigma) * z;
   }
   return static_cast<S>(std::sqrt(as)) * x0 + static_cast<S>(dir) * eps_hat +
