@@ -482,7 +482,7 @@ class DiffusionTrainerT {
 
  private:
   EpsNetT<S>& net_;
-  const DiffusionSchedule& sch_;
+  DiffusionSchedule sch_;  // a copy: a temporary schedule may be passed
   DiffusionTrainOptions opt_;
   AdamWT<S> adam_;
   EpsNetCacheT<S> cache_;
