@@ -15,8 +15,9 @@
 //                 T network evaluations per sample.
 //   DDIM sampling S ≤ T timesteps τ_S = T > … > τ_1 > τ_0 = 0; from t to s (the next one down):
 //                 σ = η √((1 − ᾱ_s)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_s),
-//                 x_s = √ᾱ_s x̂_0 + √(1 − ᾱ_s − σ²) ε̂ + σ z.   η = 0: deterministic; η = 1 with S =
-//                 T is DDPM's update exactly. S network evaluations per sample.
+//                 x_s = √ᾱ_s x̂_0 + √(1 − ᾱ_s − σ²) ε̂ + σ z.
+//                 η = 0: deterministic; η = 1 with S = T: DDPM's update exactly.
+//                 S network evaluations per sample.
 // The network is tiny-diffusion's (tanelp/tiny-diffusion, ddpm.py) by default: each coordinate of
 // x (scaled by 25) and t get a 128-wide sinusoidal embedding, concatenated (384) -> Linear 128 +
 // GELU -> 3 residual blocks h + GELU(Linear(h)) -> Linear D. Its forward and backward are written
