@@ -10,7 +10,8 @@
 //   Upsampler: y = bilinear(x) + net(x), net a DenseNet 64 -> hidden… -> 256 trained with
 //       L1 (the mean |y − target|), optionally + λ·(the non-saturating GAN generator loss of a
 //       discriminator on 16×16 images, gan.hpp): SRGAN's recipe (Ledig et al. 2017) in miniature,
-//       with the residual over an interpolation of VDSR (Kim et al. 2016).
+//       with the residual over an interpolation of VDSR (Kim et al. 2016). The discriminator sees
+//       y clamped to [0, 1] (clamp01): unclamped, it tells fakes by their negative pixels alone.
 //   psnr: 10·log10(peak² / MSE) per image, averaged over the images (dB);
 //   gradient_energy: per image the mean over all horizontal and vertical neighbour pairs of the
 //       squared difference, averaged over the images — a sharpness measure to set against the
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +34,7 @@
 #include "aib/autograd/optim.hpp"
 #include "aib/core/check.hpp"
 #include "aib/core/random.hpp"
+#include "aib/generative/gan.hpp"
 #include "aib/nn/dense.hpp"
 
 namespace aib {
@@ -183,6 +186,17 @@ TensorT<S> l1_loss(const TensorT<S>& pred, const TensorT<S>& target) {
                 });
 }
 
+// The pixels clamped to [0, 1]: x (B, D) -> (B, D); the gradient passes where 0 < x < 1 and is 0
+// where the clamp holds (PyTorch's clamp(0, 1)).
+template <class S>
+TensorT<S> clamp01(const TensorT<S>& x) {
+  MatT<S> out = x.value().cwiseMax(S(0)).cwiseMin(S(1));  // (B, D)
+  return record("clamp01", std::move(out), {x}, [x](const MatT<S>& g) {
+    const auto v = x.value().array();
+    x.accumulate(((v > S(0)) && (v < S(1))).select(g.array(), S(0)).matrix().eval());
+  });
+}
+
 // ---- The learned upsampler ----------------------------------------------------------------------
 
 // y = bilinear(x) + net(x): x (B, s²) low resolution -> y (B, (2s)²). The net starts near 0, so
@@ -227,15 +241,19 @@ struct Upsampler {
 // ---- Training -----------------------------------------------------------------------------------
 
 struct UpsamplerTrainOptions {
-  Index steps = 600;       // Adam updates of the upsampler
+  Index steps = 600;       // Adam updates of the upsampler (and, with λ > 0, of the discriminator)
   Index batch = 64;        // high-resolution images per step, drawn with replacement
-  double lr = 1e-3;        // Adam's learning rate for the upsampler
+  double lr = 1e-3;        // Adam's learning rate for the upsampler (β1 0.9, β2 0.999)
   double adversarial = 0;  // λ, the weight of the adversarial term (0: L1 alone); >= 0
+  Index disc_hidden = 256;  // the discriminator (2s)² -> disc_hidden -> 1, ReLU
+  double disc_lr = 2e-4;    // its Adam learning rate (β1 0.5, β2 0.999, as DCGAN)
 };
 
-// Per step: the L1 term (and, with λ > 0, the generator's and the discriminator's GAN losses).
+// Per step: the L1 term and, with λ > 0, the GAN losses of both players (gan.hpp).
 struct UpsamplerHistory {
-  std::vector<double> l1, generator, discriminator;  // (steps) each; the last two empty if λ = 0
+  std::vector<double> l1;             // (steps) mean |y − target|
+  std::vector<double> generator;      // (steps) the non-saturating generator loss; empty if λ = 0
+  std::vector<double> discriminator;  // (steps) the discriminator's loss −V; empty if λ = 0
 };
 
 namespace detail {
@@ -246,29 +264,59 @@ inline void check_upsampler_options(std::string_view where, const UpsamplerTrain
     fail("{}: lr = {}; it must be finite and > 0", where, opt.lr);
   if (!(opt.adversarial >= 0) || !std::isfinite(opt.adversarial))
     fail("{}: adversarial weight = {}; it must be finite and >= 0", where, opt.adversarial);
+  if (opt.disc_hidden < 1) fail("{}: disc_hidden = {}; it must be >= 1", where, opt.disc_hidden);
+  if (!(opt.disc_lr > 0) || !std::isfinite(opt.disc_lr))
+    fail("{}: disc_lr = {}; it must be finite and > 0", where, opt.disc_lr);
 }
 }  // namespace detail
 
-// Adam on the L1 loss between upsample(downsample_2x(hr)) and hr, for minibatches of `high`
-// (N, (2s)²) high-resolution images. Stops with DivergenceError naming the step (from 1).
-inline UpsamplerHistory train_upsampler_l1(Upsampler& up, const Mat& high, Rng& rng,
-                                           const UpsamplerTrainOptions& opt = {}) {
-  constexpr const char* where = "train_upsampler_l1";
+// Trains `up` on minibatches of `high` (N, (2s)²): each step downsamples a batch of real images
+// and upsamples it back. λ = 0: Adam on L1(y, hr) alone. λ > 0: first one step of a
+// discriminator D on real hr against y (gan_discriminator_loss, y detached), then one step of the
+// upsampler on L1(y, hr) + λ·gan_generator_loss(D(y)) (non-saturating). D is drawn from `rng`
+// after the data checks. Stops with DivergenceError naming the step (from 1) when a loss is not
+// finite.
+inline UpsamplerHistory train_upsampler(Upsampler& up, const Mat& high, Rng& rng,
+                                        const UpsamplerTrainOptions& opt = {}) {
+  constexpr const char* where = "train_upsampler";
   detail::check_upsampler_options(where, opt);
+  if (up.net.layers.empty()) fail("{}: the upsampler is empty (default-constructed)", where);
   if (high.cols() != 4 * up.low_width())
     fail("{}: image width {}; expected {} ({}×{} pixels)", where, high.cols(), 4 * up.low_width(),
          2 * up.side, 2 * up.side);
+  if (high.rows() < 1) fail("{}: no images (shape {})", where, shape_str(high));
+  const bool adversarial = opt.adversarial > 0;
+  DenseNet disc;  // (B, (2s)²) -> (B, 1) logits, only when λ > 0
+  if (adversarial) disc = DenseNet({high.cols(), opt.disc_hidden, 1}, rng);
   AdamT<float> adam(tensors_of(up.parameters()), opt.lr);
+  std::optional<AdamT<float>> adam_d;  // D's optimizer, only when λ > 0
+  if (adversarial) adam_d.emplace(tensors_of(disc.parameters()), opt.disc_lr, 0.5, 0.999);
   UpsamplerHistory history;
   for (Index step = 1; step <= opt.steps; ++step) {
-    const Mat hr = random_rows(high, opt.batch, rng);                 // (B, (2s)²)
-    const Mat lr = downsample_2x(hr);                                 // (B, s²)
-    const Tensor loss = l1_loss(up.forward(Tensor(lr)), Tensor(hr));  // (1, 1)
+    const Mat hr = random_rows(high, opt.batch, rng);        // (B, (2s)²)
+    const Tensor real(hr);                                   // (B, (2s)²)
+    const Tensor y = up.forward(Tensor(downsample_2x(hr)));  // (B, (2s)²)
+    if (adversarial) {
+      const Tensor d_loss =  // (1, 1)
+          gan_discriminator_loss(disc.forward(real), disc.forward(clamp01(y.detach())));
+      check_finite_loss(where, d_loss.item(), static_cast<long>(step));
+      adam_d->zero_grad();
+      d_loss.backward();
+      adam_d->step();
+      history.discriminator.push_back(d_loss.item());
+    }
+    const Tensor l1 = l1_loss(y, real);  // (1, 1)
+    Tensor loss = l1;                    // (1, 1)
+    if (adversarial) {
+      const Tensor g_loss = gan_generator_loss(disc.forward(clamp01(y)));  // (1, 1)
+      history.generator.push_back(g_loss.item());
+      loss = add(l1, mul_scalar(g_loss, static_cast<float>(opt.adversarial)));
+    }
     check_finite_loss(where, loss.item(), static_cast<long>(step));
-    adam.zero_grad();
+    adam.zero_grad();  // also clears what the generator loss left in the upsampler
     loss.backward();
     adam.step();
-    history.l1.push_back(loss.item());
+    history.l1.push_back(l1.item());
   }
   return history;
 }
