@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   aib::episode::Program ep(aib_embedded::episode_markdown);
   aib::ConditionalGanTrainOptions cgan_train;  // 600 steps, Adam 5e-4
   aib::UpsamplerTrainOptions sr_train;         // batches of 64, Adam 1e-3
-  sr_train.steps = 400;
+  sr_train.steps = 300;
   cgan_train.batch = 32;
   double lambda = 0.03;
   bool no_projection = false;
