@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     std::vector<double> last_d;  // the discriminator's last loss, per adversarial run
     watch.restart();
     for (const double lam : lambdas) {
-      aib::Upsampler up(8, {256}, ctx.rng);
+      aib::Upsampler up(8, {256}, ctx.rng);  // (B, 8²) -> (B, 16²)
       aib::UpsamplerTrainOptions opt = sr_train;
       opt.adversarial = lam;
       opt.disc_lr = 1e-3;

@@ -41,12 +41,13 @@ TEST_CASE("psnr: 10 log10(1 / MSE) per image, averaged", "[superres]") {
 }
 
 TEST_CASE("gradient_energy: a vertical 0|1 edge through 16x16 is 16 of 480 pairs", "[superres]") {
-  const Mat edge = image_of(16, [](int, int c) { return c < 8 ? 0.f : 1.f; });
+  const Mat edge = image_of(16, [](int, int c) { return c < 8 ? 0.f : 1.f; });  // (1, 256)
   CHECK(aib::gradient_energy(edge) == Approx(1.0 / 30.0));
-  const Mat flat = Mat::Constant(3, 64, 0.4f);
+  const Mat flat = Mat::Constant(3, 64, 0.4f);  // (3, 8²)
   CHECK(aib::gradient_energy(flat) == 0.0);
   // A checkerboard: every one of the 2·4·3 = 24 pairs of a 4x4 image differs by 1.
-  const Mat checker = image_of(4, [](int r, int c) { return static_cast<float>((r + c) % 2); });
+  const Mat checker =  // (1, 4²)
+      image_of(4, [](int r, int c) { return static_cast<float>((r + c) % 2); });
   CHECK(aib::gradient_energy(checker) == Approx(1.0));
   CHECK_THROWS_WITH(aib::gradient_energy(Mat::Zero(2, 250)), Catch::Contains("width 250"));
 }
@@ -67,7 +68,8 @@ TEST_CASE("bilinear upsampling: PyTorch's values, exact on constants and ramps",
   // the block centres), then back up: exact wherever the interpolation needs no clamp (rows and
   // columns 1 … 14); the border pixels hold the edge's value.
   auto ramp = [](double r, double c) { return 0.1 + 0.02 * c + 0.03 * r; };
-  const Mat high = image_of(16, [&](int r, int c) { return static_cast<float>(ramp(r, c)); });
+  const Mat high =  // (1, 16²)
+      image_of(16, [&](int r, int c) { return static_cast<float>(ramp(r, c)); });
   const Mat up = aib::upsample_bilinear(aib::downsample_2x(high));  // (1, 16²)
   for (int r = 1; r < 15; ++r)
     for (int c = 1; c < 15; ++c) CHECK(up(0, r * 16 + c) == Approx(high(0, r * 16 + c)));
@@ -91,9 +93,10 @@ TEST_CASE("downsampling undoes the nearest upsampling; 2x2 means", "[superres]")
 }
 
 TEST_CASE("l1_loss: the mean |pred - target| and its sign gradient", "[superres]") {
-  const aib::Tensor pred = aib::Tensor::parameter((Mat(1, 4) << 1, -2, 3, 0.5f).finished());
-  const aib::Tensor target(Mat::Constant(1, 4, 1.5f));
-  const aib::Tensor loss = aib::l1_loss(pred, target);
+  const aib::Tensor pred =  // (1, 4)
+      aib::Tensor::parameter((Mat(1, 4) << 1, -2, 3, 0.5f).finished());
+  const aib::Tensor target(Mat::Constant(1, 4, 1.5f));  // (1, 4)
+  const aib::Tensor loss = aib::l1_loss(pred, target);  // (1, 1)
   CHECK(loss.item() == Approx((0.5 + 3.5 + 1.5 + 1.0) / 4));
   loss.backward();
   const Mat g = pred.grad();  // (1, 4)
@@ -105,10 +108,10 @@ TEST_CASE("the L1 upsampler beats bilinear in PSNR after a short training", "[su
   aib::Rng rng(1);
   aib::GlyphStyle clean;
   clean.noise = 0;
-  const aib::GlyphData train = aib::make_digits(1000, rng, clean);
-  const aib::GlyphData test = aib::make_digits(200, rng, clean);
-  const Mat low = aib::downsample_2x(test.images);  // (200, 8²)
-  aib::Upsampler up(8, {128}, rng);
+  const aib::GlyphData train = aib::make_digits(1000, rng, clean);  // images (1000, 16²)
+  const aib::GlyphData test = aib::make_digits(200, rng, clean);    // images (200, 16²)
+  const Mat low = aib::downsample_2x(test.images);                  // (200, 8²)
+  aib::Upsampler up(8, {128}, rng);                                 // (B, 8²) -> (B, 16²)
   aib::UpsamplerTrainOptions opt;
   opt.steps = 150;
   const aib::UpsamplerHistory h = aib::train_upsampler(up, train.images, rng, opt);
@@ -127,7 +130,7 @@ TEST_CASE("the L1 upsampler beats bilinear in PSNR after a short training", "[su
 
 TEST_CASE("superres bad input: widths, weights, non-finite losses", "[superres]") {
   aib::Rng rng(2);
-  aib::Upsampler up(8, {16}, rng);
+  aib::Upsampler up(8, {16}, rng);  // (B, 8²) -> (B, 16²)
   CHECK_THROWS_WITH(up.upsample(Mat::Zero(2, 60)), Catch::Contains("width 60"));
   const Mat high = Mat::Zero(4, 256);  // (4, 16²)
   aib::UpsamplerTrainOptions opt;
@@ -158,7 +161,7 @@ TEST_CASE("conditional GAN: a class outside 0-9 is an error naming it", "[superr
   const Mat oh = aib::one_hot_digits({3, 0});  // (2, 10)
   CHECK(oh(0, 3) == 1.f);
   CHECK(oh.sum() == 2.f);
-  aib::GlyphData data = aib::make_digits(10, rng);
+  aib::GlyphData data = aib::make_digits(10, rng);  // images (10, 16²)
   data.labels[4] = 11;
   aib::ConditionalGan trainee(cfg, rng);
   CHECK_THROWS_WITH(aib::train_conditional_gan(trainee, data, rng), Catch::Contains("class 11"));
@@ -170,7 +173,7 @@ TEST_CASE("conditional GAN: samples of class k are read as k far above chance",
           "[superres][cgan]") {
   aib::Rng rng(1);
   const aib::GlyphClassifier reader = aib::train_glyph_classifier(rng);
-  const aib::GlyphData data = aib::make_digits(2000, rng);
+  const aib::GlyphData data = aib::make_digits(2000, rng);  // images (2000, 16²)
   aib::ConditionalGan gan(aib::ConditionalGanConfig{}, rng);
   aib::ConditionalGanTrainOptions opt;
   opt.steps = 300;

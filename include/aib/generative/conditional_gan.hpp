@@ -159,7 +159,8 @@ inline ConditionalGanHistory train_conditional_gan(ConditionalGan& gan, const Gl
       labels[static_cast<std::size_t>(b)] = data.labels[static_cast<std::size_t>(i)];
     }
     const Mat c = one_hot_digits(labels);  // (B, 10)
-    const Tensor fake = gan.generate(Tensor(rng.normal_mat(opt.batch, gan.config.noise)), c);
+    const Tensor fake =                    // (B, D)
+        gan.generate(Tensor(rng.normal_mat(opt.batch, gan.config.noise)), c);
     const Tensor d_loss =  // (1, 1)
         gan_discriminator_loss(gan.discriminate(Tensor(real), c),
                                gan.discriminate(fake.detach(), c));

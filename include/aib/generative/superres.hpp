@@ -176,8 +176,8 @@ TensorT<S> l1_loss(const TensorT<S>& pred, const TensorT<S>& target) {
   check_same_shape("l1_loss", "pred", pred.value(), "target", target.value());
   if (pred.size() == 0) fail("l1_loss: the batch is empty");
   const S n = static_cast<S>(pred.size());
-  MatT<S> diff = pred.value() - target.value();  // (B, D)
-  MatT<S> out = MatT<S>::Constant(1, 1, diff.array().abs().sum() / n);
+  MatT<S> diff = pred.value() - target.value();                         // (B, D)
+  MatT<S> out = MatT<S>::Constant(1, 1, diff.array().abs().sum() / n);  // (1, 1)
   return record("l1_loss", std::move(out), {pred, target},
                 [pred, target, diff, n](const MatT<S>& g) {
                   const MatT<S> d = (diff.array().sign() * (g(0, 0) / n)).matrix();  // (B, D)
