@@ -172,17 +172,23 @@ TEST_CASE("conditional GAN: a class outside 0-9 is an error naming it", "[superr
 TEST_CASE("conditional GAN: samples of class k are read as k far above chance",
           "[superres][cgan]") {
   aib::Rng rng(1);
-  const aib::GlyphClassifier reader = aib::train_glyph_classifier(rng);
-  const aib::GlyphData data = aib::make_digits(2000, rng);  // images (2000, 16²)
+  aib::ClassifierOptions small;  // a lighter reader than the default, for the sanitizer runs
+  small.train_size = 1000;
+  small.steps = 200;
+  small.batch = 32;
+  const aib::GlyphClassifier reader = aib::train_glyph_classifier(rng, small);
+  const aib::GlyphData data = aib::make_digits(1000, rng);  // images (1000, 16²)
   aib::ConditionalGan gan(aib::ConditionalGanConfig{}, rng);
   aib::ConditionalGanTrainOptions opt;
   opt.steps = 300;
-  opt.batch = 32;
+  opt.batch = 16;
   const aib::ConditionalGanHistory h = aib::train_conditional_gan(gan, data, rng, opt);
   REQUIRE(h.generator.size() == 300);
   const aib::ClassFidelity f = aib::class_fidelity(gan, reader, 40, rng);
   INFO("mean read-as-requested share " << f.mean);
-  CHECK(f.mean > 0.2);  // chance is 0.1; 600 steps at batch 64 reach ~0.8-1.0
+  // Chance is 0.1 and 400 reads put its standard error at 0.015: 0.15 is over 3 of them. Over
+  // seeds 1-4 this short run reads 0.28-0.36 (600 steps of 64 reach 0.8-1.0).
+  CHECK(f.mean > 0.15);
 }
 
 }  // namespace test_superres
