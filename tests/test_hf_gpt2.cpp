@@ -19,6 +19,7 @@
 #include "aib/core/io.hpp"
 #include "aib/core/safetensors.hpp"
 #include "aib/nn/hf_gpt2.hpp"
+#include "aib/nn/quantize.hpp"
 
 namespace test_hf_gpt2 {
 
@@ -350,6 +351,75 @@ TEST_CASE("hf_gpt2: a model GPT-2's layout cannot describe is not saved", "[hf_g
   CHECK_THAT(message_of([&] { aib::save_hf_gpt2(m, tmp.file("c")); }),
              Contains("h.1.attn.c_proj.bias") && Contains("non-finite"));
   CHECK_FALSE(fs::exists(tmp.file("c/model.safetensors")));
+}
+
+TEST_CASE("quantize: int8 absmax per output channel is within half a step of every weight",
+          "[quantize]") {
+  aib::Rng rng(12);
+  Mat w = aib::gpt2_normal<float>(64, 48, rng, 0.1);  // (in, out)
+  w.col(5) *= 40.0f;                                  // an outlier channel
+  w.col(9).setZero();                                 // a dead one
+  for (const aib::QuantAxis axis : {aib::QuantAxis::per_column, aib::QuantAxis::per_row}) {
+    const aib::Int8Matrix q = aib::quantize_int8(w, axis);
+    const Index channels = axis == aib::QuantAxis::per_column ? 48 : 64;
+    REQUIRE(q.scale.size() == static_cast<std::size_t>(channels));
+    CHECK(q.bytes() == 64 * 48 + static_cast<std::size_t>(channels) * 4);  // vs 12288 in float
+    const Mat back = aib::dequantize(q);                                   // (in, out)
+    double worst = 0.0;                                                    // in steps
+    for (Index i = 0; i < 64; ++i)
+      for (Index j = 0; j < 48; ++j) {
+        const double s = q.scale_at(i, j);
+        const double err = std::abs(double(back(i, j)) - double(w(i, j)));
+        // Half a step, up to the float rounding of w/s and s·q (a few units of 2^-24).
+        CHECK(err <= 0.5 * s * (1 + 1e-6) + 1e-12);
+        if (s > 0) worst = std::max(worst, err / s);
+      }
+    CHECK(worst > 0.4);  // the bound is nearly reached: the test could fail
+    CHECK((back.col(9).array() == 0.0f).all());
+  }
+  const aib::Int8Matrix q = aib::quantize_int8(w);  // per column
+  for (Index j = 0; j < 48; ++j) {
+    int absmax = 0;
+    for (Index i = 0; i < 64; ++i)
+      absmax = std::max(absmax, std::abs(int(q.q[static_cast<std::size_t>(i * 48 + j)])));
+    CHECK(absmax == (j == 9 ? 0 : 127));  // each column's largest weight is ±127
+  }
+  // Per column, the outlier column does not coarsen the others; one scale for all would.
+  CHECK(q.scale[5] > 20 * q.scale[4]);
+  CHECK_THAT(message_of([] {
+               Mat bad = Mat::Ones(2, 2);
+               bad(1, 0) = std::nanf("");
+               aib::quantize_int8(bad);
+             }),
+             Contains("non-finite"));
+}
+
+TEST_CASE("quantize: a GPT's matrices to int8, sizes, and a quantised copy", "[quantize]") {
+  const aib::Gpt model = aib::load_hf_gpt2(fixtures + "/tiny");
+  aib::QuantReport r;
+  const auto q = aib::quantize_gpt(model, &r);
+  // V 300, T 32, D 8, F 32, 2 blocks: wte 2400 + wpe 256 + 2·(192 + 64 + 256 + 256) weights.
+  CHECK(r.matrices == 10);
+  CHECK(q.size() == 10);
+  CHECK(r.weights == 4192);
+  CHECK(r.kept_float == 224);  // 2·(4 norms·8 + biases 24 + 8 + 32 + 8) + ln_f 16
+  CHECK(r.bytes_before == (4192 + 224) * 4);
+  // int8 weights + scales (300 rows of wte, 32 of wpe, 2·(24 + 8 + 32 + 8) columns) + the floats.
+  CHECK(r.bytes_after == 4192 + (300 + 32 + 144) * 4 + 224 * 4);
+  CHECK(r.max_error_in_steps <= 0.5 + 1e-6);
+  CHECK(r.max_error_in_steps > 0.4);
+
+  const aib::Gpt copy = aib::quantized_copy(model);
+  const aib::Gpt reloaded = aib::load_hf_gpt2(fixtures + "/tiny");
+  CHECK(model.wte.weight.value() == reloaded.wte.weight.value());  // the original is untouched
+  CHECK(copy.h[0].ln_1.ln.weight.value() == model.h[0].ln_1.ln.weight.value());
+  CHECK(copy.h[0].attn.qkv.bias.value() == model.h[0].attn.qkv.bias.value());
+  CHECK(copy.h[0].attn.qkv.weight.value() != model.h[0].attn.qkv.weight.value());
+  CHECK(copy.h[0].attn.qkv.weight.value() == aib::dequantize(q[2].second));
+  CHECK(q[2].first == "h.0.attn.c_attn.weight");
+  const MatD a = logits_of(model, fixture_ids()), b = logits_of(copy, fixture_ids());
+  CHECK(max_diff(a, b) > 0.0);
+  CHECK(max_diff(a, b) < 0.05 * a.cwiseAbs().maxCoeff());
 }
 
 }  // namespace test_hf_gpt2
