@@ -8,9 +8,9 @@
 // `aibasics tokenize` does; or the path of a .tiktoken file), N tokens are sampled (temperature 0:
 // greedy), and the prompt and its continuation are printed, followed by a newline. Generation stops
 // early at <|endoftext|> when the encoding has it. An empty prompt starts from <|endoftext|>, as
-// GPT-2 was trained to. The encoding's ids must all be ids of the model (its n_vocab at most the
-// model's vocab_size). Errors end the command with exit code 1 and one line on stderr:
-// "aibasics generate: <message>".
+// GPT-2 was trained to (that first token is not printed). The encoding's ids must all be ids of the
+// model (its n_vocab at most the model's vocab_size). Errors end the command with exit code 1 and
+// one line on stderr: "aibasics generate: <message>".
 #pragma once
 
 #include <cstdint>
@@ -113,8 +113,10 @@ class GenerateCommand {
     if (has_eot) o.stop_token = static_cast<Index>(enc.special_id("<|endoftext|>"));
     Rng rng(seed_);
     const std::vector<Index> out = generate(model, ids, o, rng);
-    std::vector<tokenizer::Rank> ranks;
-    for (const Index id : out) ranks.push_back(static_cast<tokenizer::Rank>(id));
+    std::vector<tokenizer::Rank>
+        ranks;  // the prompt and what follows (not a starting <|endoftext|>)
+    for (std::size_t k = prompt_.empty() ? 1 : 0; k < out.size(); ++k)
+      ranks.push_back(static_cast<tokenizer::Rank>(out[k]));
     const std::string text = enc.decode_bytes(ranks);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
