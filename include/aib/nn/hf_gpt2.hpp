@@ -334,12 +334,12 @@ inline Gpt load_hf_gpt2(const std::string& dir) {
   SafetensorsReadOptions options;
   options.widen_half = true;
   options.skip = detail::hf_is_mask_buffer;
-  const SafeTensors st = detail::st_read_file(path, who, options);
+  SafeTensors st = detail::st_read_file(path, who, options);
   verify_checksums(st, who, path);
 
   // Our name -> the file's tensor, after removing the optional "transformer." prefix.
-  std::map<std::string, std::pair<std::string, const SafeTensor*>> by_name;
-  for (const auto& [name, t] : st.tensors) {
+  std::map<std::string, std::pair<std::string, SafeTensor*>> by_name;
+  for (auto& [name, t] : st.tensors) {
     const std::string ours = name.rfind("transformer.", 0) == 0 ? name.substr(12) : name;
     if (!by_name.emplace(ours, std::make_pair(name, &t)).second)
       detail::st_fail_tensor(
@@ -371,11 +371,12 @@ inline Gpt load_hf_gpt2(const std::string& dir) {
                              fmt::format("has shape {}, the config calls for {} ({})",
                                          shape_string(t->shape, ShapeNotation::list),
                                          shape_string(want, ShapeNotation::list), sizes));
-    const std::vector<float> v = to_vector<float>(*t, file_name);
-    if (p.name == "lm_head.weight")  // [V, D] -> (D, V)
-      value = Eigen::Map<const Mat>(v.data(), value.cols(), value.rows()).transpose();
+    const Mat stored = detail::st_to_mat<float>(*t, who, path, file_name);  // as in the file
+    std::vector<unsigned char>().swap(t->bytes);  // freed as we go: a 124M model is 500 MB
+    if (p.name == "lm_head.weight")               // [V, D] -> (D, V)
+      value = stored.transpose();
     else
-      value = Eigen::Map<const Mat>(v.data(), value.rows(), value.cols());
+      value = Eigen::Map<const Mat>(stored.data(), value.rows(), value.cols());  // [n] -> (1, n)
     detail::check_finite_weights(who, "loaded", path, file_name, value);
   }
   for (const auto& [ours, entry] : by_name) {
