@@ -241,6 +241,13 @@ TEST_CASE("hf_gpt2: a malformed directory is refused, naming the file and what w
     edit_file(dir + "/config.json", "\"relu\"", "\"gelu\"");
     edit_file(dir + "/config.json", "\"n_head\": 2", "\"n_head\": 3");
     CHECK_THAT(refusal(dir), Contains("n_embd = 8 is not divisible by n_head = 3"));
+    edit_file(dir + "/config.json", "\"n_head\": 3", "\"n_head\": 2");
+    edit_file(dir + "/config.json", "\"n_layer\": 2", "\"n_layer\": 1000000000");
+    CHECK_THAT(refusal(dir), Contains("n_layer = 1000000000 calls for more blocks than"));
+    edit_file(dir + "/config.json", "\"n_layer\": 1000000000", "\"n_layer\": 2");
+    edit_file(dir + "/config.json", "\"vocab_size\": 300", "\"vocab_size\": 4000000000000");
+    CHECK_THAT(refusal(dir), Contains("tensor 'transformer.wte.weight': has shape [300, 8], the "
+                                      "config calls for [4000000000000, 8]"));
     write_text(dir + "/config.json", "{\"model_type\": \"gpt2\", \"vocab_size\": 300}");
     CHECK_THAT(refusal(dir), Contains("missing key \"n_positions\""));
   }

@@ -346,15 +346,17 @@ inline Gpt load_hf_gpt2(const std::string& dir) {
           who, path, name,
           fmt::format("appears twice, as '{}' and '{}'", by_name[ours].first, printable(name)));
   }
-  Gpt model = detail::hf_skeleton(hc);
+  // Every check before anything is allocated: a config with absurd sizes fails on a shape.
+  if (c.n_layers > static_cast<Index>(st.tensors.size()))
+    file_error(who, config_path,
+               fmt::format("n_layer = {} calls for more blocks than {} holds tensors ({})",
+                           c.n_layers, path, st.tensors.size()));
   const std::string sizes =
       fmt::format("config.json: vocab_size {}, n_positions {}, n_embd {}, n_layer {}, n_inner {}",
                   c.vocab_size, c.context, c.d_model, c.n_layers, c.ffn_hidden);
   std::set<std::string> used;
-  for (const auto& p : model.parameters()) {
-    Tensor handle = p.tensor;     // the model's node
-    Mat& value = handle.value();  // (rows, cols)
-    const std::vector<Index> want = detail::hf_shape(p.name, value.rows(), value.cols());
+  for (const ParamShape& p : parameter_shapes(c)) {
+    const std::vector<Index> want = detail::hf_shape(p.name, p.rows, p.cols);
     const auto it = by_name.find(p.name);
     if (it == by_name.end())
       detail::st_fail_tensor(who, path, detail::hf_name(p.name),
@@ -371,21 +373,13 @@ inline Gpt load_hf_gpt2(const std::string& dir) {
                              fmt::format("has shape {}, the config calls for {} ({})",
                                          shape_string(t->shape, ShapeNotation::list),
                                          shape_string(want, ShapeNotation::list), sizes));
-    const Mat stored = detail::st_to_mat<float>(*t, who, path, file_name);  // as in the file
-    std::vector<unsigned char>().swap(t->bytes);  // freed as we go: a 124M model is 500 MB
-    if (p.name == "lm_head.weight")               // [V, D] -> (D, V)
-      value = stored.transpose();
-    else
-      value = Eigen::Map<const Mat>(stored.data(), value.rows(), value.cols());  // [n] -> (1, n)
-    detail::check_finite_weights(who, "loaded", path, file_name, value);
   }
   for (const auto& [ours, entry] : by_name) {
     if (used.count(ours) != 0) continue;
     const auto& [file_name, t] = entry;
+    const SafeTensor* wte = by_name.at("wte.weight").second;
     if (ours == "lm_head.weight" && c.tied_embeddings && t->dtype == DType::f32 &&
-        t->shape == std::vector<Index>{c.vocab_size, c.d_model} &&
-        Eigen::Map<const Mat>(to_vector<float>(*t, file_name).data(), c.vocab_size, c.d_model) ==
-            model.wte.weight.value())
+        t->shape == wte->shape && t->bytes == wte->bytes)
       continue;  // a tied head saved beside wte: the same numbers
     detail::st_fail_tensor(
         who, path, file_name,
@@ -394,6 +388,19 @@ inline Gpt load_hf_gpt2(const std::string& dir) {
                           "tie_word_embeddings (true by default)")
             : fmt::format("is not a GPT-2 tensor of this config ({}, tied head: {})", sizes,
                           c.tied_embeddings ? "yes" : "no"));
+  }
+  Gpt model = detail::hf_skeleton(hc);
+  for (const auto& p : model.parameters()) {
+    Tensor handle = p.tensor;     // the model's node
+    Mat& value = handle.value();  // (rows, cols)
+    const auto& [file_name, t] = by_name.at(p.name);
+    const Mat stored = detail::st_to_mat<float>(*t, who, path, file_name);  // [r, c]; [n] -> (1, n)
+    std::vector<unsigned char>().swap(t->bytes);  // freed as we go: a 124M model is 500 MB
+    if (p.name == "lm_head.weight")               // [V, D] -> (D, V)
+      value = stored.transpose();
+    else
+      value = stored;
+    detail::check_finite_weights(who, "loaded", path, file_name, value);
   }
   return model;
 }

@@ -95,8 +95,8 @@ struct QuantReport {
   double max_error_in_steps = 0.0;  // max |W' − W| / scale over all weights (≤ 0.5)
 };
 
-// The quantisation axis of one of a GPT's parameters, or nullopt-like false when it stays float:
-// norms and biases (1-row parameters) stay float; wte and wpe are per row, the rest per column.
+// Whether a GPT parameter is quantised, and along which axis (*axis): norms and biases (1-row
+// parameters) stay float (false); wte and wpe are per row, every other matrix per column.
 inline bool quantized_parameter(const std::string& name, const Mat& value, QuantAxis* axis) {
   if (value.rows() == 1 || name.find(".bias") != std::string::npos ||
       name.find("ln_") != std::string::npos)
