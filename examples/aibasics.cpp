@@ -3,6 +3,7 @@
 //   aibasics                 list the episodes, and which are built
 //   aibasics play 1 [args]   run episode 01's program with the given arguments
 //   aibasics tokenize ...    encode, decode, count and train tokenizers (tokenize_cli.hpp)
+//   aibasics generate ...    continue a prompt with a GPT-2-format model (generate_cli.hpp)
 // Episode programs are looked up next to the launcher (the build's bin/ directory).
 #include <cstdio>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "aib/show/table.hpp"
 #include "aib/show/terminal.hpp"
+#include "generate_cli.hpp"
 #include "series.hpp"
 #include "tokenize_cli.hpp"
 
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
   play_cmd->prefix_command();  // everything after N goes to the episode program,
   play_cmd->set_help_flag();   // --help included: `aibasics play 2 --help` is episode 02's help
   aib::cli::TokenizeCommand tokenize(app);
+  aib::cli::GenerateCommand generate(app);
   // `aibasics play --help` (no episode yet) describes play itself.
   if (argc == 3 && std::string(argv[1]) == "play" &&
       (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
@@ -131,6 +134,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (tokenize.selected()) return tokenize.run();
+  if (generate.selected()) return generate.run();
   const std::string dir = own_directory(argc > 0 ? argv[0] : nullptr);
   if (*play_cmd) return play(dir, number, play_cmd->remaining());
   (void)list_cmd;

@@ -4,15 +4,19 @@
 // maps each tensor name to {"dtype": "F32", "shape": [3, 5], "data_offsets": [begin, end]}: bytes
 // [begin, end) of the data buffer, little-endian, C order. "__metadata__" maps strings to strings.
 // Follows huggingface/safetensors (README, safetensors/src/tensor.rs); the writer lays a file out
-// as that library's serialize() does, byte for byte. dtypes F32, F64, I32, I64 (aib::DType).
-// Leaves out: F16, BF16, F8, BOOL, U8... (refused by name), memory mapping, sharded checkpoints.
+// as that library's serialize() does, byte for byte. dtypes F32, F64, I32, I64 (aib::DType); F16
+// and BF16 are read on request, widened to F32 (exactly: every half and bfloat16 is a float), and
+// a reader may pass over named tensors of any dtype unread (SafetensorsReadOptions).
+// Leaves out: writing F16/BF16, F8, BOOL, U8... (refused by name), memory mapping, sharded files.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -48,10 +52,49 @@ struct SafeTensor {
 struct SafeTensors {
   std::vector<std::pair<std::string, SafeTensor>> tensors;  // as read: in data-buffer order
   std::map<std::string, std::string> metadata;              // the "__metadata__" object
+  std::map<std::string, std::string> stored_dtype;  // tensors widened on read: name -> "F16"/"BF16"
+  std::vector<std::string> skipped;                 // tensors passed over unread (options.skip)
 
   const SafeTensor* find(std::string_view name) const;  // nullptr when there is no such tensor
   const SafeTensor& at(std::string_view name) const;    // throws aib::Error listing the names
 };
+
+// How read_safetensors may read a file beyond the four dtypes it always reads.
+struct SafetensorsReadOptions {
+  bool widen_half = false;  // F16 and BF16 tensors load as F32; SafeTensors::stored_dtype says so
+  // Tensors for which skip(name) is true are checked for their place in the file but not read,
+  // whatever their dtype (e.g. the attention-mask buffers some PyTorch checkpoints carry).
+  std::function<bool(std::string_view)> skip;
+};
+
+// IEEE 754 binary16 bits as a float (exact): 0x3C00 -> 1, 0xC000 -> -2, 0x0001 -> 2^-24,
+// 0x7C00 -> +inf, 0x7E00 -> NaN.
+inline float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu;
+  float magnitude = 0.0f;
+  if (exponent == 0x1Fu)  // infinity or NaN
+    magnitude = mantissa == 0 ? std::numeric_limits<float>::infinity()
+                              : std::numeric_limits<float>::quiet_NaN();
+  else if (exponent == 0)  // zero or subnormal: mantissa · 2^-24
+    magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+  else  // (1024 + mantissa) · 2^(exponent - 25)
+    magnitude = std::ldexp(static_cast<float>(mantissa | 0x400u), static_cast<int>(exponent) - 25);
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &magnitude, 4);
+  bits |= sign;
+  float out = 0.0f;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+// bfloat16 bits as a float (exact): the top half of a binary32. 0x3F80 -> 1, 0x4049 -> 3.140625.
+inline float bfloat16_to_float(std::uint16_t b) {
+  const std::uint32_t bits = static_cast<std::uint32_t>(b) << 16;
+  float out = 0.0f;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
 
 // The header's dtype string of t: "F32", "F64", "I32", "I64".
 inline std::string_view safetensors_dtype(DType t) {
@@ -91,30 +134,31 @@ inline constexpr std::uint64_t st_max_header = 100'000'000;
 struct StDTypeInfo {
   std::string_view name;
   std::string_view what;
+  std::size_t bytes;  // per element; 0 for the sub-byte floats
 };
 inline constexpr StDTypeInfo st_dtypes[] = {
-    {"BOOL", "boolean"},
-    {"F4", "4-bit float"},
-    {"F6_E2M3", "6-bit float E2M3"},
-    {"F6_E3M2", "6-bit float E3M2"},
-    {"U8", "8-bit unsigned integer"},
-    {"I8", "8-bit integer"},
-    {"F8_E5M2", "8-bit float E5M2"},
-    {"F8_E4M3", "8-bit float E4M3"},
-    {"F8_E8M0", "8-bit exponent-only float E8M0"},
-    {"F8_E4M3FNUZ", "8-bit float E4M3FNUZ"},
-    {"F8_E5M2FNUZ", "8-bit float E5M2FNUZ"},
-    {"I16", "16-bit integer"},
-    {"U16", "16-bit unsigned integer"},
-    {"F16", "16-bit float (half)"},
-    {"BF16", "bfloat16"},
-    {"I32", "32-bit integer"},
-    {"U32", "32-bit unsigned integer"},
-    {"F32", "32-bit float"},
-    {"C64", "64-bit complex"},
-    {"F64", "64-bit float"},
-    {"I64", "64-bit integer"},
-    {"U64", "64-bit unsigned integer"},
+    {"BOOL", "boolean", 1},
+    {"F4", "4-bit float", 0},
+    {"F6_E2M3", "6-bit float E2M3", 0},
+    {"F6_E3M2", "6-bit float E3M2", 0},
+    {"U8", "8-bit unsigned integer", 1},
+    {"I8", "8-bit integer", 1},
+    {"F8_E5M2", "8-bit float E5M2", 1},
+    {"F8_E4M3", "8-bit float E4M3", 1},
+    {"F8_E8M0", "8-bit exponent-only float E8M0", 1},
+    {"F8_E4M3FNUZ", "8-bit float E4M3FNUZ", 1},
+    {"F8_E5M2FNUZ", "8-bit float E5M2FNUZ", 1},
+    {"I16", "16-bit integer", 2},
+    {"U16", "16-bit unsigned integer", 2},
+    {"F16", "16-bit float (half)", 2},
+    {"BF16", "bfloat16", 2},
+    {"I32", "32-bit integer", 4},
+    {"U32", "32-bit unsigned integer", 4},
+    {"F32", "32-bit float", 4},
+    {"C64", "64-bit complex", 8},
+    {"F64", "64-bit float", 8},
+    {"I64", "64-bit integer", 8},
+    {"U64", "64-bit unsigned integer", 8},
 };
 
 // The writer's sort key: the order of the dtype in safetensors' Dtype enum, I32 < F32 < F64 < I64.
@@ -158,7 +202,20 @@ struct StEntry {
   DType dtype = DType::f32;
   std::vector<Index> shape;
   std::uint64_t begin = 0, end = 0;  // [begin, end) of the data buffer
+  std::string half;                  // "F16" or "BF16" when read widened (options.widen_half)
+  bool skipped = false;              // options.skip: not read
 };
+
+// Widens n little-endian F16 or BF16 values at src to F32 bytes.
+inline std::vector<unsigned char> st_widen(const unsigned char* src, std::size_t n,
+                                           std::string_view half) {
+  std::vector<unsigned char> out(n * 4);
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto bits = static_cast<std::uint16_t>(src[2 * k] | (src[2 * k + 1] << 8));
+    npy_put(half == "F16" ? half_to_float(bits) : bfloat16_to_float(bits), out.data() + 4 * k);
+  }
+  return out;
+}
 
 struct StHeader {
   std::vector<StEntry> entries;  // sorted by data_offsets: the order of the data buffer
@@ -267,7 +324,8 @@ inline nlohmann::json st_parse_json(const char* h, std::size_t n, std::string_vi
 // Parses the header h[0, n) and checks every entry against a data buffer of `data_size` bytes:
 // fields, dtype, shape, byte count, bounds, and that the ranges tile the buffer exactly.
 inline StHeader st_header(const char* h, std::size_t n, std::uint64_t data_size,
-                          std::string_view where, std::string_view file) {
+                          std::string_view where, std::string_view file,
+                          const SafetensorsReadOptions& options = {}) {
   const nlohmann::json j = st_parse_json(h, n, where, file);
   if (!j.is_object())
     st_fail(where, file,
@@ -309,7 +367,22 @@ inline StHeader st_header(const char* h, std::size_t n, std::uint64_t data_size,
     e.name = name;
     const nlohmann::json& dtype = v.at("dtype");
     if (!dtype.is_string()) fail(fmt::format("dtype must be a string, found {}", st_kind(dtype)));
-    e.dtype = st_dtype(dtype.get_ref<const std::string&>(), where, file, name);
+    const std::string& dtype_name = dtype.get_ref<const std::string&>();
+    std::size_t item_bytes = 0;  // per element
+    if (options.skip && options.skip(name)) {
+      for (const StDTypeInfo& d : st_dtypes)
+        if (dtype_name == d.name) item_bytes = d.bytes;
+      if (item_bytes == 0)
+        fail(fmt::format("dtype '{}' of a tensor to pass over is unknown or below a byte",
+                         printable(dtype_name)));
+      e.skipped = true;
+    } else if (options.widen_half && (dtype_name == "F16" || dtype_name == "BF16")) {
+      e.half = dtype_name;
+      item_bytes = 2;
+    } else {
+      e.dtype = st_dtype(dtype_name, where, file, name);
+      item_bytes = dtype_size(e.dtype);
+    }
     const nlohmann::json& shape = v.at("shape");
     if (!shape.is_array())
       fail(
@@ -332,14 +405,12 @@ inline StHeader st_header(const char* h, std::size_t n, std::uint64_t data_size,
       fail(fmt::format("{} reach past the end of the data buffer, which has {} bytes", range,
                        data_size));
     std::string error;
-    const std::uint64_t count =
-        element_count(e.shape, dtype_size(e.dtype), ShapeNotation::list, &error);
+    const std::uint64_t count = element_count(e.shape, item_bytes, ShapeNotation::list, &error);
     if (!error.empty()) fail(error);
-    const std::uint64_t need = count * dtype_size(e.dtype);
+    const std::uint64_t need = count * item_bytes;
     if (e.end - e.begin != need)
       fail(fmt::format("{} hold {} bytes but {} shape {} needs {}", range, e.end - e.begin,
-                       safetensors_dtype(e.dtype), shape_string(e.shape, ShapeNotation::list),
-                       need));
+                       printable(dtype_name), shape_string(e.shape, ShapeNotation::list), need));
     out.entries.push_back(std::move(e));
   }
   // The ranges, in order, must tile [0, data_size): no overlap, no hole, nothing left over.
@@ -395,7 +466,8 @@ inline SafeTensors st_parse(const void* data, std::size_t size, std::string_view
 
 // Reads the 8-byte size and the header first, checks the whole layout against the file size, and
 // only then allocates for (and reads) the tensors, in data-buffer order.
-inline SafeTensors st_read_file(const std::string& path, std::string_view where) {
+inline SafeTensors st_read_file(const std::string& path, std::string_view where,
+                                const SafetensorsReadOptions& options = {}) {
   BinaryReader in(path, where);
   const std::size_t total = in.size();
   const auto read = [&](void* dst, std::size_t n) { in.read(dst, n); };
@@ -404,16 +476,27 @@ inline SafeTensors st_read_file(const std::string& path, std::string_view where)
   const std::uint64_t n = st_header_size(head, total, where, path);
   std::vector<char> header(static_cast<std::size_t>(n));
   read(header.data(), header.size());
-  StHeader hd = st_header(header.data(), header.size(), total - 8 - header.size(), where, path);
+  StHeader hd =
+      st_header(header.data(), header.size(), total - 8 - header.size(), where, path, options);
   SafeTensors out;
   out.metadata = std::move(hd.metadata);
   out.tensors.reserve(hd.entries.size());
+  const std::size_t data_start = 8 + header.size();
   for (StEntry& e : hd.entries) {  // contiguous and in order: a sequential read
+    if (e.skipped) {
+      out.skipped.push_back(e.name);
+      continue;
+    }
     SafeTensor t;
     t.dtype = e.dtype;
     t.shape = std::move(e.shape);
     t.bytes.resize(static_cast<std::size_t>(e.end - e.begin));
+    in.seek(data_start + static_cast<std::size_t>(e.begin));
     read(t.bytes.data(), t.bytes.size());
+    if (!e.half.empty()) {
+      t.bytes = st_widen(t.bytes.data(), t.bytes.size() / 2, e.half);
+      out.stored_dtype[e.name] = e.half;
+    }
     out.tensors.emplace_back(std::move(e.name), std::move(t));
   }
   return out;
@@ -585,6 +668,12 @@ inline SafeTensors parse_safetensors(const void* data, std::size_t size, std::st
 // Reads a safetensors file: every tensor, in data-buffer order, and the metadata.
 inline SafeTensors read_safetensors(const std::string& path) {
   return detail::st_read_file(path, "read_safetensors");
+}
+
+// The same with options: F16/BF16 widened to F32, named tensors passed over.
+inline SafeTensors read_safetensors(const std::string& path,
+                                    const SafetensorsReadOptions& options) {
+  return detail::st_read_file(path, "read_safetensors", options);
 }
 
 // The bytes safetensors' serialize() writes for the same tensors and metadata (the order of
