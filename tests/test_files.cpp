@@ -3,7 +3,6 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,25 +18,7 @@
 
 namespace fs = std::filesystem;
 using aib_test::message_of;
-
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("aib_test_files_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-}  // namespace
+using aib_test::TempDir;
 
 TEST_CASE("BinaryWriter then read_file and BinaryReader give the bytes back") {
   TempDir tmp;

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -45,8 +47,8 @@ inline std::vector<unsigned char> read_bytes(const std::string& path) {
                                     std::istreambuf_iterator<char>());
 }
 
-// A path under ../shared (the course's shared data: real tiktoken rank files, tiktoken's ids), or ""
-// when it is absent, as on a student's machine: the caller skips, with a warning. CI sets
+// A path under ../shared (the course's shared data: real tiktoken rank files, tiktoken's ids), or
+// "" when it is absent, as on a student's machine: the caller skips, with a warning. CI sets
 // AIB_REQUIRE_SHARED=1, which turns a missing file into a failure.
 inline std::string shared_dir() {
   const char* dir = std::getenv("AIB_SHARED_DIR");  // overrides <source>/../shared
@@ -61,5 +63,23 @@ inline std::string shared_path(const std::string& relative) {
   WARN("skipped: " << path << " is not here (it ships with the course's shared data)");
   return "";
 }
+
+// A scratch directory under the system temp dir, removed with everything in it afterwards.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::random_device rd;
+    path = std::filesystem::temp_directory_path() /
+           ("aib_test_" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 }  // namespace aib_test

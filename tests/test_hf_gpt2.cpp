@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -33,22 +32,7 @@ using Catch::Contains;
 
 const std::string fixtures = std::string(AIB_FIXTURES_DIR) + "/hf_gpt2";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("aib_test_hf_gpt2_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using aib_test::TempDir;
 
 std::vector<Index> fixture_ids() {
   const auto m = aib::load_npy<std::int64_t>(fixtures + "/ids.npy");  // (1, T)

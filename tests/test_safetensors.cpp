@@ -77,21 +77,7 @@ Bytes make_file(const std::string& header, const Bytes& data = {}, std::uint64_t
   return b;
 }
 
-// A scratch directory under the system temp dir, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("aib_test_safetensors_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using aib_test::TempDir;
 
 // Same tensors (by name, whatever their order) and the same metadata.
 bool same(const SafeTensors& a, const SafeTensors& b) {
