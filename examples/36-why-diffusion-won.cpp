@@ -70,10 +70,11 @@ int main(int argc, char** argv) {
     const aib::Mat data = aib::ring8(20000, ctx.rng);  // (20000, 2) every family trains on these
     const aib::Mat test = aib::ring8(2000, ctx.rng);   // (2000, 2) held out, scores and NLL
     const double entropy = aib::toy_entropy("ring8", ctx.rng).nats;
+    ctx.section("The contestants");
     fmt::print(
         "Data: 8 Gaussians on a ring, 20000 training points, 2000 held out.\n"
-        "Every network 2 -> 64 -> 64 -> ...; steps: VAE {}, GANs {}, flow {}, diffusion {}\n"
-        "(T = {}, DDIM S = {}); seeds {} to {}; {} samples per model.\n",
+        "Every network has hidden layers 64 wide. Steps: VAE {}, GANs {}, flow {},\n"
+        "diffusion {} (T = {}, DDIM S = {}). Seeds {} to {}; {} samples per model.\n",
         budget.vae_steps, budget.gan_steps, budget.flow_steps, budget.diffusion_steps, budget.T,
         budget.ddim_steps, ctx.seed, ctx.seed + n_seeds - 1, budget.samples);
 
@@ -84,10 +85,9 @@ int main(int argc, char** argv) {
     for (Index i = 0; i < n_seeds; ++i) {
       const std::uint64_t seed = ctx.seed + static_cast<std::uint64_t>(i);
       aib::Rng r0(seed), r1(seed), r2(seed), r3(seed), r4(seed);
-      std::vector<view::FamilyRun> one = {view::train_vae_2d(data, test, budget, r0),
-                                          view::train_gan_2d(data, 1, budget, r1),
-                                          view::train_gan_2d(data, 2, budget, r2),
-                                          view::train_flow_2d(data, test, budget, r3)};
+      std::vector<view::FamilyRun> one = {
+          view::train_vae_2d(data, test, budget, r0), view::train_gan_2d(data, 1, budget, r1),
+          view::train_gan_2d(data, 2, budget, r2), view::train_flow_2d(data, test, budget, r3)};
       for (view::FamilyRun& d : view::train_diffusion_2d(data, budget, r4)) one.push_back(d);
       for (std::size_t f = 0; f < one.size(); ++f) {
         scores[f].push_back(view::score(one[f].samples, test));
@@ -95,32 +95,35 @@ int main(int argc, char** argv) {
       }
     }
 
-    // ---- Quality ----------------------------------------------------------------------------------
+    // ---- Quality
+    // ----------------------------------------------------------------------------------
     ctx.section("Same data, same metrics: sample quality");
     fmt::print("Mean over {} seeds, (min-max) beside the first two columns:\n", n_seeds);
-    show::Table quality({"model", "modes of 8", "high quality", "MMD2 x1e3", "precision", "recall"});
+    show::Table quality(
+        {"model", "modes of 8", "high quality", "MMD2 x1e3", "precision", "recall"});
     for (std::size_t f = 0; f < runs.size(); ++f) {
       std::vector<double> modes, hq, mmd, prec, rec;
       for (const view::ShootoutScore& s : scores[f]) {
         modes.push_back(double(s.modes)), hq.push_back(100 * s.high_quality);
         mmd.push_back(s.mmd2 * 1e3), prec.push_back(s.precision), rec.push_back(s.recall);
       }
-      quality.add_row({runs[f][0].name, spread(modes, 1), spread(hq, 0, "%"),
-                       fixed(mean(mmd), 2), fixed(mean(prec), 2), fixed(mean(rec), 2)});
+      quality.add_row({runs[f][0].name, spread(modes, 1), spread(hq, 0, "%"), fixed(mean(mmd), 2),
+                       fixed(mean(prec), 2), fixed(mean(rec), 2)});
     }
     show::print(quality.render(ctx.style));
     const aib::Mat ref = aib::ring8(budget.samples, ctx.rng);  // (n, 2) fresh real points
     const view::ShootoutScore real = view::score(ref, test);
     fmt::print(
-        "Real points score: {} modes, {} high quality, MMD2 x1e3 {}, precision {}, recall {}.\n"
-        "(High quality: within 3 sigma of a mode. MMD2: RBF kernel, bandwidth 0.1. Precision\n"
-        "and recall: k = 3 nearest-neighbour balls, Kynkaanniemi et al. 2019.)\n",
+        "Fresh real points: {} modes, {} high quality, MMD2 x1e3 {}, precision {},\n"
+        "recall {}. (High quality: within 3 sigma of a mode. MMD2: RBF kernel,\n"
+        "bandwidth 0.1. Precision and recall: k = 3 nearest-neighbour balls.)\n",
         real.modes, show::percent(real.high_quality, 0), fixed(real.mmd2 * 1e3, 2),
         fixed(real.precision, 2), fixed(real.recall, 2));
 
     // ---- Cost and likelihood --------------------------------------------------------------------
     ctx.section("What it costs, and what it can tell you");
-    show::Table cost({"model", "weights", "NLL (nats)", "train", "passes/sample", "per sample"});
+    show::Table cost(
+        {"model", "weights", "NLL (nats) [min, max]", "train", "passes", "per sample"});
     std::vector<double> per_sample;  // (6) mean seconds per sample
     for (const std::vector<view::FamilyRun>& r : runs) {
       std::vector<double> nll, tr, ts;
@@ -128,8 +131,11 @@ int main(int argc, char** argv) {
         nll.push_back(x.nll), tr.push_back(x.train_seconds), ts.push_back(x.sample_seconds);
       per_sample.push_back(mean(ts) / double(budget.samples));
       const std::string bound = r[0].name == "VAE" ? "<= " : "";
+      const auto [lo, hi] = std::minmax_element(nll.begin(), nll.end());
       cost.add_row({r[0].name, fmt::format("{}", r[0].weights),
-                    std::isfinite(nll.front()) ? bound + fixed(mean(nll), 3) : "-",
+                    std::isfinite(nll.front())
+                        ? fmt::format("{}{:.2f} [{:.2f}, {:.2f}]", bound, mean(nll), *lo, *hi)
+                        : "-",
                     aib::measured("{:.2f} s", mean(tr)), fmt::format("{}", r[0].evaluations),
                     aib::measured("{:.2f} us", per_sample.back() * 1e6)});
     }
@@ -138,7 +144,8 @@ int main(int argc, char** argv) {
         "The true entropy of the ring, the floor no NLL goes below: {} nats.\n"
         "NLL is exact for the flow, an upper bound (-ELBO) for the VAE; the GANs and this\n"
         "diffusion code give samples only. The flow's pass runs its 8 couplings in turn.\n"
-        "DDPM needs {} network passes per sample, {} the GAN's time; DDIM {} passes, {}.\n",
+        "DDPM needs {} network passes per sample, {} the GAN's time per sample;\n"
+        "DDIM needs {} passes, {} the GAN's time.\n",
         fixed(entropy, 3), runs[4][0].evaluations,
         aib::measured("{:.0f}x", per_sample[4] / per_sample[1]), runs[5][0].evaluations,
         aib::measured("{:.0f}x", per_sample[5] / per_sample[1]));
@@ -149,14 +156,14 @@ int main(int argc, char** argv) {
     const double extent = 2.0;
     const aib::MatD h_data = view::histogram2d(test, rows, cols, extent);  // (rows, cols)
     const double top = h_data.maxCoeff() * double(budget.samples) / double(test.rows());
-    std::vector<std::string> panels = {view::density_panel("held-out data", h_data, h_data.maxCoeff())};
+    std::vector<std::string> panels = {
+        view::density_panel("held-out data", h_data, h_data.maxCoeff())};
     std::string svg_body;
     for (std::size_t f = 0; f <= runs.size(); ++f) {
       const aib::Mat& s = f == 0 ? test : runs[f - 1][0].samples;  // (n, 2)
       if (f > 0)
         panels.push_back(view::density_panel(runs[f - 1][0].name,
-                                             view::histogram2d(s, rows, cols, extent),
-                                             top));
+                                             view::histogram2d(s, rows, cols, extent), top));
       std::vector<double> x, y;
       for (Index i = 0; i < std::min<Index>(s.rows(), 1000); ++i)
         x.push_back(s(i, 0)), y.push_back(s(i, 1));
@@ -171,8 +178,8 @@ int main(int argc, char** argv) {
         row = show::side_by_side(row, panels[j], static_cast<int>(26 * (j - k)));
       show::print(row);
     }
-    fmt::print("Square [-2, 2]^2; {} GANs, flows, VAEs and diffusion models trained in {}.\n",
-               5 * n_seeds, aib::measured("{:.1f} s", total.seconds()));
+    fmt::print("Square [-2, 2]^2. {} models (5 per seed) trained and scored in {}.\n", 5 * n_seeds,
+               aib::measured("{:.1f} s", total.seconds()));
     if (!svg_path.empty()) {
       show::save_svg(svg_path, fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "
                                            "xmlns=\"http://www.w3.org/2000/svg\" width=\"2240\" "

@@ -26,32 +26,31 @@ namespace aib::episode {
 
 // The training budget of every family (the episode's default run; --full doubles the steps).
 struct ShootoutBudget {
-  Index hidden = 64;            // every network's hidden width
-  Index samples = 2000;         // samples drawn for the metrics and the timing
-  Index vae_steps = 2000;       // Adam, batch 64, lr 1e-3
-  double vae_sigma = 0.05;      // the Gaussian decoder's fixed σ_x
-  Index gan_steps = 2000;       // batch 64, lr 1e-3 both players
-  Index flow_steps = 600;       // Adam, batch 128, lr 5e-3, 8 couplings
-  Index diffusion_steps = 1500; // AdamW, batch 32, lr 1e-3
-  Index T = 50;                 // linear schedule, rescaled (ᾱ_T near 0)
-  Index ddim_steps = 10;        // S, η = 0
+  Index hidden = 64;             // every network's hidden width
+  Index samples = 2000;          // samples drawn for the metrics and the timing
+  Index vae_steps = 2000;        // Adam, batch 64, lr 1e-3
+  double vae_sigma = 0.05;       // the Gaussian decoder's fixed σ_x
+  Index gan_steps = 2000;        // batch 64, lr 1e-3 both players
+  Index flow_steps = 600;        // Adam, batch 128, lr 2e-3, 8 couplings
+  Index diffusion_steps = 1500;  // AdamW, batch 32, lr 1e-3
+  Index T = 50;                  // linear schedule, rescaled (ᾱ_T near 0)
+  Index ddim_steps = 10;         // S, η = 0
 };
 
 // One trained model's samples and costs.
 struct FamilyRun {
   std::string name;
-  Mat samples;                 // (n, 2)
-  double train_seconds = 0;    // wall-clock training time
-  double sample_seconds = 0;   // wall-clock time to draw the n samples
-  Index evaluations = 1;       // sequential network passes per sample
-  Index weights = 0;           // trained parameters (DDIM shares DDPM's)
+  Mat samples;                                            // (n, 2)
+  double train_seconds = 0;                               // wall-clock training time
+  double sample_seconds = 0;                              // wall-clock time to draw the n samples
+  Index evaluations = 1;                                  // sequential network passes per sample
+  Index weights = 0;                                      // trained parameters (DDIM shares DDPM's)
   double nll = std::numeric_limits<double>::quiet_NaN();  // held-out nats; NaN: none
 };
 
 // The VAE: 2 -> h -> h -> Z = 2, Gaussian decoder with fixed σ_x; samples are the decoder's mean
 // plus σ_x noise (the model's own p(x)); NLL bounded by the held-out −ELBO.
-inline FamilyRun train_vae_2d(const Mat& data, const Mat& test, const ShootoutBudget& b,
-                              Rng& rng) {
+inline FamilyRun train_vae_2d(const Mat& data, const Mat& test, const ShootoutBudget& b, Rng& rng) {
   FamilyRun r;
   r.name = "VAE";
   Vae vae(2, {b.hidden, b.hidden}, 2, rng, VaeLikelihood::gaussian, b.vae_sigma);
@@ -100,7 +99,7 @@ inline FamilyRun train_flow_2d(const Mat& data, const Mat& test, const ShootoutB
   opt.hidden = {b.hidden, b.hidden};
   RealNVP flow(opt, rng);
   Stopwatch watch;
-  train_flow(flow, data, rng, FlowTrainOptions{b.flow_steps, 128, 5e-3});
+  train_flow(flow, data, rng, FlowTrainOptions{b.flow_steps, 128, 2e-3});
   r.train_seconds = watch.seconds();
   watch.restart();
   r.samples = flow.sample(b.samples, rng);  // (n, 2)
@@ -119,7 +118,8 @@ inline std::vector<FamilyRun> train_diffusion_2d(const Mat& data, const Shootout
   EpsNet net(config, rng);
   const DiffusionSchedule sch = linear_schedule(b.T);
   Stopwatch watch;
-  train_diffusion(net, sch, data, rng, DiffusionTrainOptions{b.diffusion_steps, 32, 1e-3, 0.01, 1.0});
+  train_diffusion(net, sch, data, rng,
+                  DiffusionTrainOptions{b.diffusion_steps, 32, 1e-3, 0.01, 1.0});
   const double train_seconds = watch.seconds();
   std::vector<FamilyRun> runs;
   for (const Index S : {Index(0), b.ddim_steps}) {
@@ -141,9 +141,9 @@ inline std::vector<FamilyRun> train_diffusion_2d(const Mat& data, const Shootout
 
 // The same metrics for every family, samples (n, 2) against held-out ring points test (M, 2).
 struct ShootoutScore {
-  Index modes = 0;          // of 8, mode_coverage (3σ)
-  double high_quality = 0;  // share of samples within 3σ of a mode
-  double mmd2 = 0;          // RBF kernel, bandwidth 0.1
+  Index modes = 0;                   // of 8, mode_coverage (3σ)
+  double high_quality = 0;           // share of samples within 3σ of a mode
+  double mmd2 = 0;                   // RBF kernel, bandwidth 0.1
   double precision = 0, recall = 0;  // k = 3
 };
 
