@@ -73,10 +73,11 @@ int main(int argc, char** argv) {
     ctx.section("The contestants");
     fmt::print(
         "Data: 8 Gaussians on a ring, 20000 training points, 2000 held out.\n"
-        "Every network has hidden layers 64 wide. Steps: VAE {}, GANs {}, flow {},\n"
+        "Every network has hidden layers {} wide. Steps: VAE {}, GANs {}, flow {},\n"
         "diffusion {} (T = {}, DDIM S = {}). Seeds {} to {}; {} samples per model.\n",
-        budget.vae_steps, budget.gan_steps, budget.flow_steps, budget.diffusion_steps, budget.T,
-        budget.ddim_steps, ctx.seed, ctx.seed + n_seeds - 1, budget.samples);
+        budget.hidden, budget.vae_steps, budget.gan_steps, budget.flow_steps,
+        budget.diffusion_steps, budget.T, budget.ddim_steps, ctx.seed, ctx.seed + n_seeds - 1,
+        budget.samples);
 
     // ---- Train every family on every seed -------------------------------------------------------
     std::vector<std::vector<view::FamilyRun>> runs(6);  // [family][seed]
@@ -95,8 +96,7 @@ int main(int argc, char** argv) {
       }
     }
 
-    // ---- Quality
-    // ----------------------------------------------------------------------------------
+    // ---- Quality ------------------------------------------------------------------------------
     ctx.section("Same data, same metrics: sample quality");
     fmt::print("Mean over {} seeds, (min-max) beside the first two columns:\n", n_seeds);
     show::Table quality(
