@@ -3,6 +3,8 @@
 //   aibasics                 list the episodes, and which are built
 //   aibasics play 1 [args]   run episode 01's program with the given arguments
 //   aibasics tokenize ...    encode, decode, count and train tokenizers (tokenize_cli.hpp)
+// Exit codes (aib::cli::kExitCodes): 0 success, 1 an error in the input or the run, 2 a usage
+// error; each error is one line on stderr.
 // Episode programs are looked up next to the launcher (the build's bin/ directory).
 #include <cstdio>
 #include <string>
@@ -111,6 +113,7 @@ int play(const std::string& dir, int number, std::vector<std::string> args) {
 
 int main(int argc, char** argv) {
   CLI::App app("AI Basics: the companion programs of the 36-episode course.", "aibasics");
+  app.footer(aib::cli::kExitCodes);
   app.require_subcommand(0, 1);
   auto* list_cmd = app.add_subcommand("list", "List the episodes and which programs are built");
   auto* play_cmd = app.add_subcommand("play", "Run an episode's program: aibasics play N [args]");
@@ -128,11 +131,16 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return aib::cli::usage_error(app, e);  // --help: 0; anything else one line and 2
   }
-  if (tokenize.selected()) return tokenize.run();
   const std::string dir = own_directory(argc > 0 ? argv[0] : nullptr);
-  if (*play_cmd) return play(dir, number, play_cmd->remaining());
+  int status = 0;
+  if (tokenize.selected())
+    status = tokenize.run();
+  else if (*play_cmd)
+    status = play(dir, number, play_cmd->remaining());
+  else
+    status = list(dir);
   (void)list_cmd;
-  return list(dir);
+  return status;
 }
