@@ -4,7 +4,7 @@
 //   aibasics play 1 [args]   run episode 01's program with the given arguments
 //   aibasics tokenize ...    encode, decode, count and train tokenizers (tokenize_cli.hpp)
 // Exit codes (aib::cli::kExitCodes): 0 success, 1 an error in the input or the run, 2 a usage
-// error; each error is one line on stderr.
+// error; each error is one line on stderr. A failure to write standard output is an error (1).
 // Episode programs are looked up next to the launcher (the build's bin/ directory).
 #include <cstdio>
 #include <string>
@@ -16,6 +16,7 @@
 #include "aib/show/table.hpp"
 #include "aib/show/terminal.hpp"
 #include "series.hpp"
+#include "stdout_check.hpp"
 #include "tokenize_cli.hpp"
 
 #if defined(_WIN32)
@@ -126,12 +127,14 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "play" &&
       (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
     fmt::print("{}", play_cmd->help());
-    return 0;
+    return aib::episode::finish_stdout("aibasics", 0);
   }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return aib::cli::usage_error(app, e);  // --help: 0; anything else one line and 2
+    // --help: 0; anything else one line and 2. CLI11 prints help on std::cout, which writes
+    // through stdout's buffer (synchronized with stdio), so finish_stdout sees its failures.
+    return aib::episode::finish_stdout("aibasics", aib::cli::usage_error(app, e));
   }
   const std::string dir = own_directory(argc > 0 ? argv[0] : nullptr);
   int status = 0;
@@ -142,5 +145,5 @@ int main(int argc, char** argv) {
   else
     status = list(dir);
   (void)list_cmd;
-  return status;
+  return aib::episode::finish_stdout("aibasics", status);  // `> /dev/full`: exit 1, one line
 }

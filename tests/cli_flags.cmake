@@ -140,6 +140,28 @@ if(NOT rc EQUAL 0 OR NOT help2 STREQUAL help)
   fail_check("-h after a bad value should print the help and exit 0; exit ${rc}, stderr:\n${err}")
 endif()
 
+# ---- a failure to write standard output is an error ----------------------------------------------
+# examples/common/episode.hpp ends every program: stdout that cannot be written (a full disk) is
+# exit 1 and one line, never exit 0 with the output lost.
+if(EXISTS /dev/full)
+  foreach(args "--narrative-only" "--numbers-only" "--help")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env NO_COLOR=1 "${EP01}" ${args}
+                    WORKING_DIRECTORY "${WORK}" OUTPUT_FILE /dev/full ERROR_VARIABLE err
+                    RESULT_VARIABLE rc)
+    string(REGEX MATCHALL "\n" newlines "${err}")
+    list(LENGTH newlines n_lines)
+    if(NOT rc EQUAL 1 OR NOT n_lines EQUAL 1
+       OR NOT err MATCHES "^01-what-is-generative-ai: could not write standard output: [^\n]+\n$")
+      fail_check("01 ${args} > /dev/full: expected exit 1 and one line 'could not write standard ",
+                 "output'; got exit ${rc}, stderr:\n${err}")
+    else()
+      message(STATUS "ok: 01 ${args} > /dev/full: ${err}")
+    endif()
+  endforeach()
+else()
+  message(STATUS "skipped: writing to a full device (no /dev/full on this system)")
+endif()
+
 if(failures GREATER 0)
   message(FATAL_ERROR "${failures} check(s) failed")
 endif()

@@ -391,6 +391,26 @@ foreach(cmd "" "tokenize" "tokenize encode" "tokenize decode" "tokenize count" "
   endif()
 endforeach()
 
+# ---- a failure to write standard output is an error ----------------------------------------------
+if(EXISTS /dev/full)
+  foreach(cmd "list" "--help" "tokenize;encode;--encoding;small.tiktoken;text.txt"
+              "tokenize;count;--encoding;small.tiktoken;text.txt")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env NO_COLOR=1 "${EXE}" ${cmd}
+                    WORKING_DIRECTORY "${WORK}" INPUT_FILE "${WORK}/empty" OUTPUT_FILE /dev/full
+                    ERROR_VARIABLE err RESULT_VARIABLE rc)
+    string(REGEX MATCHALL "\n" newlines "${err}")
+    list(LENGTH newlines n_lines)
+    if(NOT rc EQUAL 1 OR NOT n_lines EQUAL 1
+       OR NOT err MATCHES "^aibasics[a-z ]*: could not write standard output: [^\n]+\n$")
+      fail_check("aibasics ${cmd} > /dev/full: expected exit 1 and one line 'could not write standard output'; got exit ${rc}, stderr:\n${err}")
+    else()
+      message(STATUS "ok: aibasics ${cmd} > /dev/full: ${err}")
+    endif()
+  endforeach()
+else()
+  message(STATUS "skipped: writing to a full device (no /dev/full on this system)")
+endif()
+
 if(failures GREATER 0)
   message(FATAL_ERROR "${failures} check(s) failed")
 endif()

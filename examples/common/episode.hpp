@@ -16,7 +16,8 @@
 // .existing_file(), .non_empty(), .check(predicate, "must ..."), .count(n), .type_name("DIR"),
 // .no_default(); ep.flags().flag(name, on, help) for a switch. --help shows each value's default.
 // Exit codes: 0 success, 1 an error in the input or the run (one line on stderr), 2 a usage error
-// (bad or unknown flag, a value out of range; one line naming the flag).
+// (bad or unknown flag, a value out of range; one line naming the flag). A failure to write
+// standard output (a full disk, `> /dev/full`) is an error of the run: exit 1 and one line.
 #pragma once
 
 #include <algorithm>
@@ -33,6 +34,7 @@
 #include "aib/show/narrative.hpp"
 #include "aib/show/terminal.hpp"
 #include "flags.hpp"
+#include "stdout_check.hpp"
 
 namespace aib::episode {
 
@@ -101,7 +103,7 @@ class Program {
   template <class Numbers>
   int run(int argc, char** argv, Numbers&& numbers) {
     int status = kSuccess;
-    if (!flags_.parse(argc, argv, status)) return status;
+    if (!flags_.parse(argc, argv, status)) return finish_stdout(info_.example, status);  // --help
     if (numbers_only_ && narrative_only_)
       return flags_.usage_error("--numbers-only and --narrative-only exclude each other");
     fix_product_blocking();  // the saved outputs' digits on any CPU (aib/core/reproducible.hpp)
@@ -116,11 +118,12 @@ class Program {
       }
       if (!narrative_only_) numbers(ctx);
     } catch (const std::exception& e) {
-      std::fflush(stdout);
+      // fmt::print throws when a write fails: then the one line names standard output.
+      if (finish_stdout(info_.example, kSuccess) != kSuccess) return kRuntimeError;
       fmt::print(stderr, "{}: error: {}\n", info_.example, e.what());
       return kRuntimeError;
     }
-    return kSuccess;
+    return finish_stdout(info_.example, kSuccess);  // `> /dev/full`: exit 1, one line
   }
 
  private:

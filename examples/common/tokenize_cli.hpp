@@ -89,7 +89,7 @@ inline void write_stdout(std::string_view bytes) {
 #endif
   if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() ||
       std::fflush(stdout) != 0)
-    throw IoError(fmt::format("error writing to stdout: {}", std::strerror(errno)));
+    throw IoError(fmt::format("could not write standard output: {}", std::strerror(errno)));
 }
 
 // ---- ids as text
