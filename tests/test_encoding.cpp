@@ -111,6 +111,48 @@ TEST_CASE("encoding: the heap merge equals the plain merge on any piece", "[toke
   }
 }
 
+// The textbook merge without a length cap, quadratic: the reference for long adversarial pieces.
+Ids reference_merge(const tk::Encoding& enc, std::string_view piece) {
+  std::vector<std::string> parts;
+  for (char c : piece) parts.emplace_back(1, c);
+  for (;;) {
+    std::size_t best = parts.size();
+    tk::Rank best_rank = 0;
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      const Ids joined = enc.encode_ordinary(parts[i] + parts[i + 1]);
+      if (joined.size() != 1) continue;  // no single token for the pair
+      if (best == parts.size() || joined[0] < best_rank) best = i, best_rank = joined[0];
+    }
+    if (best == parts.size()) break;
+    parts[best] += parts[best + 1];
+    parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+  }
+  Ids out;
+  for (const std::string& p : parts) out.push_back(enc.encode_ordinary(p).at(0));
+  return out;
+}
+
+TEST_CASE("encoding: compact heap merge equals the textbook merge on adversarial pieces",
+          "[tokenizer][bpe]") {
+  // Pieces past the plain path's 64 bytes, without spaces, built to make stale heap entries
+  // whose pair keeps its rank: runs of one letter, alternations, runs of growing length.
+  const tk::Encoding enc = toy();
+  std::vector<std::string> pieces = {std::string(65, 'a'), std::string(301, 'a'),
+                                     std::string(256, 'b')};
+  std::string alternating, runs, mixed;
+  for (int i = 0; i < 300; ++i) alternating += "ab"[i % 2];
+  for (int len = 1; runs.size() < 400; ++len) runs += std::string(len, "abc"[len % 3]);
+  aib::Rng rng(5);
+  for (int i = 0; i < 500; ++i) mixed += "aaabc"[rng.uniform_int(5)];
+  pieces.insert(pieces.end(), {alternating, runs, mixed});
+  for (const std::string& piece : pieces) {
+    Ids heap;
+    enc.merge_heap(piece, heap);
+    INFO(piece);
+    CHECK(heap == reference_merge(enc, piece));
+  }
+}
+
 TEST_CASE("encoding: decode(encode(x)) == x for any bytes", "[tokenizer][bpe]") {
   const tk::Encoding enc = toy();
   aib::Rng rng(11);
