@@ -9,14 +9,11 @@
 #include <set>
 #include <string>
 #include <vector>
-#if defined(__linux__)
-#include <sys/wait.h>
-#include <unistd.h>
-#endif
 
 #include <nlohmann/json.hpp>
 
 #include "catch.hpp"
+#include "peak_memory.hpp"
 #include "test_helpers.hpp"
 
 #include "aib/core/random.hpp"
@@ -157,26 +154,6 @@ TEST_CASE("encoding: compact heap merge equals the textbook merge on adversarial
   }
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define AIB_TEST_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AIB_TEST_UNDER_ASAN 1
-#endif
-#endif
-
-// The peak resident memory of this process so far, in bytes (VmHWM), or -1.
-double peak_resident_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  double kb = 0;
-  while (status >> key) {
-    if (key == "VmHWM:" && status >> kb) return kb * 1024;
-    status.ignore(1 << 20, '\n');
-  }
-  return -1;
-}
-
 TEST_CASE("encoding: one 5 MB piece without whitespace peaks at a small multiple of its size",
           "[tokenizer][bpe]") {
 #if !defined(__linux__) || defined(AIB_TEST_UNDER_ASAN)
@@ -189,11 +166,11 @@ TEST_CASE("encoding: one 5 MB piece without whitespace peaks at a small multiple
   const pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    const double before = peak_resident_bytes();
+    const double before = aib_test::peak_resident_bytes();
     const std::size_t n = 5000000;
     const std::string text(n, 'a');
     const Ids ids = enc.encode_ordinary(text);
-    const double per_byte = (peak_resident_bytes() - before) / double(n);
+    const double per_byte = (aib_test::peak_resident_bytes() - before) / double(n);
     std::printf("5 MB of 'a': %zu ids, peak %.1f bytes per input byte\n", ids.size(), per_byte);
     std::fflush(stdout);
     // The text (1), the ids reserved (4/3), 8-byte parts and 8-byte heap entries: about 18;
