@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   Index samples = 2000;
   ep.option("--samples", samples, "Random (q, k) pairs per width in the scaling experiment", 10,
             1000000);
+  // Section 3 at the widest d = 1024: q and k as (N, d) doubles, each drawn as floats first.
+  ep.needs_memory("--samples", samples, [&] { return 20.0 * 1024 * double(samples) + 64e6; });
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;

@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
   ep.option("--max-tokens", max_tokens, "Longest sequence timed (doubling from 256)", Index(512),
             Index(65536));
   ep.option("--head-dim", head_dim, "Width Dh of the attention head", Index(1), Index(512));
+  // plain_attention's (T, T) float scores, and q, k, v, two outputs and a tile, each (T, Dh).
+  ep.needs_memory("--max-tokens", max_tokens, [&] {
+    const double T = double(max_tokens);
+    return 4.0 * T * T + 4.0 * 6 * T * double(head_dim) + 64e6;
+  });
   ep.option("--context", context, "Context length for the 7B model's costs", 1.0, 1e8);
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {

@@ -4,6 +4,8 @@
 //   aibasics play 1 [args]   run episode 01's program with the given arguments
 //   aibasics tokenize ...    encode, decode, count and train tokenizers (tokenize_cli.hpp)
 //   aibasics generate ...    continue a prompt with a GPT-2-format model (generate_cli.hpp)
+// Exit codes (aib::cli::kExitCodes): 0 success, 1 an error in the input or the run, 2 a usage
+// error; each error is one line on stderr. A failure to write standard output is an error (1).
 // Episode programs are looked up next to the launcher (the build's bin/ directory).
 #include <cstdio>
 #include <string>
@@ -16,6 +18,7 @@
 #include "aib/show/terminal.hpp"
 #include "generate_cli.hpp"
 #include "series.hpp"
+#include "stdout_check.hpp"
 #include "tokenize_cli.hpp"
 
 #if defined(_WIN32)
@@ -113,6 +116,7 @@ int play(const std::string& dir, int number, std::vector<std::string> args) {
 
 int main(int argc, char** argv) {
   CLI::App app("AI Basics: the companion programs of the 36-episode course.", "aibasics");
+  app.footer(aib::cli::kExitCodes);
   app.require_subcommand(0, 1);
   auto* list_cmd = app.add_subcommand("list", "List the episodes and which programs are built");
   auto* play_cmd = app.add_subcommand("play", "Run an episode's program: aibasics play N [args]");
@@ -126,17 +130,25 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "play" &&
       (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
     fmt::print("{}", play_cmd->help());
-    return 0;
+    return aib::episode::finish_stdout("aibasics", 0);
   }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help: 0; anything else one line and 2. CLI11 prints help on std::cout, which writes
+    // through stdout's buffer (synchronized with stdio), so finish_stdout sees its failures.
+    return aib::episode::finish_stdout("aibasics", aib::cli::usage_error(app, e));
   }
-  if (tokenize.selected()) return tokenize.run();
-  if (generate.selected()) return generate.run();
   const std::string dir = own_directory(argc > 0 ? argv[0] : nullptr);
-  if (*play_cmd) return play(dir, number, play_cmd->remaining());
+  int status = 0;
+  if (tokenize.selected())
+    status = tokenize.run();
+  else if (generate.selected())
+    status = generate.run();
+  else if (*play_cmd)
+    status = play(dir, number, play_cmd->remaining());
+  else
+    status = list(dir);
   (void)list_cmd;
-  return list(dir);
+  return aib::episode::finish_stdout("aibasics", status);  // `> /dev/full`: exit 1, one line
 }

@@ -1,7 +1,8 @@
 # cmake -P cli_flags.cmake: the command line of the episode programs (examples/common/flags.hpp),
 # run as a user would run it, bad flags first.
 #   -DEP01=<01-what-is-generative-ai> -DEP11=<11-what-are-tokens> -DEP12=<12-byte-pair-encoding>
-#   -DEP19=<19-the-transformer> -DWORK=<scratch directory>
+#   -DEP19=<19-the-transformer> -DEP21=<21-query-key-value> -DEP27=<27-attention-bottleneck>
+#   -DWORK=<scratch directory>
 # A usage error must exit 2 with exactly one line on stderr, "<program>: <flag>: <what was wrong>
 # (see <program> --help)", and nothing on stdout: an unknown flag, a missing value, a value out of
 # range, nan or inf for a floating-point flag, and integers that are not whole (`--seed -1`,
@@ -9,9 +10,9 @@
 # saturated or read by prefix. Valid flags are accepted (with --narrative-only, which runs no
 # computation), and --help documents the exit codes.
 cmake_minimum_required(VERSION 3.16)
-foreach(var EP01 EP11 EP12 EP19 WORK)
+foreach(var EP01 EP11 EP12 EP19 EP21 EP27 WORK)
   if(NOT ${var})
-    message(FATAL_ERROR "usage: cmake -DEP01=... -DEP11=... -DEP12=... -DEP19=... -DWORK=<dir> -P cli_flags.cmake")
+    message(FATAL_ERROR "usage: cmake -DEP01=... -DEP11=... -DEP12=... -DEP19=... -DEP21=... -DEP27=... -DWORK=<dir> -P cli_flags.cmake")
   endif()
   get_filename_component(${var} "${${var}}" ABSOLUTE)  # the programs run in WORK
 endforeach()
@@ -138,6 +139,54 @@ endforeach()
 run("${EP19}" help2 rc err --steps 0 -h)  # --help wins over a bad value
 if(NOT rc EQUAL 0 OR NOT help2 STREQUAL help)
   fail_check("-h after a bad value should print the help and exit 0; exit ${rc}, stderr:\n${err}")
+endif()
+
+# ---- flags bounded by the memory they need ------------------------------------------------------
+# Episode 21's --samples and 27's --max-tokens are refused (exit 2, one line saying how much the
+# run would take) when the estimate exceeds the machine's memory; AIB_MEMORY_LIMIT lowers the
+# limit so the check runs on any machine. Under the limit they are accepted (--narrative-only).
+foreach(case "EP21;--samples;1000000;20\\.[0-9]" "EP27;--max-tokens;65536;17\\.[0-9]")
+  list(GET case 0 ep)
+  list(GET case 1 flag)
+  list(GET case 2 value)
+  list(GET case 3 gb)
+  get_filename_component(name "${${ep}}" NAME_WE)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env AIB_MEMORY_LIMIT=2e9 "${${ep}}" ${flag} ${value}
+                  WORKING_DIRECTORY "${WORK}" OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  set(want "^${name}: ${flag} ${value} would need about ${gb} GB; AIB_MEMORY_LIMIT allows 2\\.0 GB \\(see ${name} --help\\)\n$")
+  if(NOT rc EQUAL 2 OR NOT out STREQUAL "" OR NOT err MATCHES "${want}")
+    fail_check("${name} ${flag} ${value} under a 2 GB limit: expected exit 2 and '${want}'; got exit ${rc}, stderr:\n${err}")
+  else()
+    message(STATUS "ok: ${name} ${flag} ${value}: ${err}")
+  endif()
+  accepted("${${ep}}" "${name} ${flag} ${value} without the limit, narrative only" --narrative-only)
+endforeach()
+execute_process(COMMAND ${CMAKE_COMMAND} -E env AIB_MEMORY_LIMIT=2e9 "${EP27}" --max-tokens 8192 --narrative-only
+                WORKING_DIRECTORY "${WORK}" OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT err STREQUAL "")
+  fail_check("27 --max-tokens 8192 (about 0.3 GB) under a 2 GB limit: expected exit 0; got exit ${rc}, stderr:\n${err}")
+endif()
+
+# ---- a failure to write standard output is an error ----------------------------------------------
+# examples/common/episode.hpp ends every program: stdout that cannot be written (a full disk) is
+# exit 1 and one line, never exit 0 with the output lost.
+if(EXISTS /dev/full)
+  foreach(args "--narrative-only" "--numbers-only" "--help")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env NO_COLOR=1 "${EP01}" ${args}
+                    WORKING_DIRECTORY "${WORK}" OUTPUT_FILE /dev/full ERROR_VARIABLE err
+                    RESULT_VARIABLE rc)
+    string(REGEX MATCHALL "\n" newlines "${err}")
+    list(LENGTH newlines n_lines)
+    if(NOT rc EQUAL 1 OR NOT n_lines EQUAL 1
+       OR NOT err MATCHES "^01-what-is-generative-ai: could not write standard output: [^\n]+\n$")
+      fail_check("01 ${args} > /dev/full: expected exit 1 and one line 'could not write standard ",
+                 "output'; got exit ${rc}, stderr:\n${err}")
+    else()
+      message(STATUS "ok: 01 ${args} > /dev/full: ${err}")
+    endif()
+  endforeach()
+else()
+  message(STATUS "skipped: writing to a full device (no /dev/full on this system)")
 endif()
 
 if(failures GREATER 0)

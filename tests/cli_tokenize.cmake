@@ -52,16 +52,43 @@ function(expect_ok label out_var)
   set(failures ${failures} PARENT_SCOPE)
 endfunction()
 
-# expect_error(<label> <regex> args...): must exit non-zero with exactly one stderr line,
-# "aibasics tokenize: <message>", matching regex, and print nothing on stdout.
+# expect_error(<label> <regex> args...): an error in the input or the run: must exit 1 with
+# exactly one stderr line, "aibasics tokenize: <message>", matching regex, and print nothing on
+# stdout.
 function(expect_error label regex)
   run(out rc err ${ARGN})
   string(REGEX MATCHALL "\n" newlines "${err}")
   list(LENGTH newlines n_lines)
-  if(rc EQUAL 0 OR NOT n_lines EQUAL 1 OR NOT err MATCHES "^aibasics tokenize: [^\n]*${regex}[^\n]*\n$"
+  if(NOT rc EQUAL 1 OR NOT n_lines EQUAL 1 OR NOT err MATCHES "^aibasics tokenize: [^\n]*${regex}[^\n]*\n$"
      OR NOT out STREQUAL "")
-    fail_check("${label}: expected exit != 0 and one line 'aibasics tokenize: ...${regex}...'; got exit ${rc}, "
+    fail_check("${label}: expected exit 1 and one line 'aibasics tokenize: ...${regex}...'; got exit ${rc}, "
                "stderr:\n${err}stdout:\n${out}")
+  else()
+    message(STATUS "ok: ${label}: ${err}")
+  endif()
+  set(failures ${failures} PARENT_SCOPE)
+endfunction()
+
+# launch(<out var> <rc var> <err var> args...): the launcher itself (no `tokenize` added).
+function(launch out_var rc_var err_var)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env NO_COLOR=1 "${EXE}" ${ARGN}
+                  WORKING_DIRECTORY "${WORK}" INPUT_FILE "${WORK}/empty" OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err RESULT_VARIABLE rc)
+  set(${out_var} "${out}" PARENT_SCOPE)
+  set(${rc_var} "${rc}" PARENT_SCOPE)
+  set(${err_var} "${err}" PARENT_SCOPE)
+endfunction()
+
+# expect_usage(<label> <command> <regex> args...): a usage error of the launcher (args given
+# whole, `tokenize` included): exit 2 (never CLI11's 104..109) and exactly one stderr line,
+# "<command>: ...<regex>... (see <command> --help)", nothing on stdout.
+function(expect_usage label command regex)
+  launch(out rc err ${ARGN})
+  string(REGEX MATCHALL "\n" newlines "${err}")
+  list(LENGTH newlines n_lines)
+  if(NOT rc EQUAL 2 OR NOT n_lines EQUAL 1 OR NOT out STREQUAL ""
+     OR NOT err MATCHES "^${command}: [^\n]*${regex}[^\n]* \\(see ${command} --help\\)\n$")
+    fail_check("${label}: expected exit 2 and one line '${command}: ...${regex}... (see ${command} --help)'; got exit ${rc}, stderr:\n${err}stdout:\n${out}")
   else()
     message(STATUS "ok: ${label}: ${err}")
   endif()
@@ -323,6 +350,65 @@ if(SHARED_DIR AND EXISTS "${encodings}/gpt2.tiktoken")
   if(NOT ids STREQUAL "31373 220 50256\n")
     fail_check("gpt2 'hello <|endoftext|>' with --allow-special: expected '31373 220 50256', got '${ids}'")
   endif()
+endif()
+
+# ---- exit codes: 0 success, 1 an error of the input or the run, 2 a usage error -------------------
+# Every flag-parsing error is exit 2 and one line naming the command, never CLI11's 104..109 and
+# its two-line message.
+expect_usage("unknown subcommand" "aibasics" "not expected: frob" frob)
+expect_usage("unknown flag of the launcher" "aibasics" "not expected: --frob" --frob)
+expect_usage("play without an episode" "aibasics play" "episode is required" play)
+expect_usage("play with a bad number" "aibasics play" "x" play x)
+expect_usage("tokenize without a subcommand" "aibasics tokenize" "subcommand is required" tokenize)
+expect_usage("unknown flag of encode" "aibasics tokenize encode" "--frob"
+             tokenize encode --encoding small.tiktoken --frob text.txt)
+expect_usage("encode without --encoding" "aibasics tokenize encode" "--encoding is required"
+             tokenize encode text.txt)
+expect_usage("--vocab-size not a number" "aibasics tokenize train"
+             "--vocab-size: must be a whole number of tokens, got 'x'"
+             tokenize train --vocab-size x --out y text.txt)
+expect_usage("--vocab-size negative" "aibasics tokenize train"
+             "--vocab-size: must be a whole number of tokens, got '-3'"
+             tokenize train --vocab-size -3 --out y text.txt)
+expect_usage("train without --out" "aibasics tokenize train" "--out is required"
+             tokenize train --vocab-size 300 text.txt)
+expect_usage("--pattern not one of three" "aibasics tokenize train" "--pattern"
+             tokenize train --vocab-size 300 --out y --pattern nope text.txt)
+expect_usage("--price-per-million negative" "aibasics tokenize count"
+             "must be a non-negative number of dollars, got '-3'"
+             tokenize count --encoding small.tiktoken --price-per-million -3 text.txt)
+launch(out rc err play 99)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "^aibasics play: there is no episode 99[^\n]*\n$")
+  fail_check("play 99: expected exit 2 and one line; got exit ${rc}, stderr:\n${err}")
+endif()
+# --help of each command states the convention.
+foreach(cmd "" "tokenize" "tokenize encode" "tokenize decode" "tokenize count" "tokenize train")
+  string(REPLACE " " ";" words "${cmd}")
+  launch(out rc err ${words} --help)
+  if(NOT rc EQUAL 0 OR NOT err STREQUAL ""
+     OR NOT out MATCHES "Exit codes: 0 success; 1 an error in the input or the run[^\n]*\n2 a usage error")
+    fail_check("aibasics ${cmd} --help: expected exit 0 and the exit codes; got exit ${rc}:\n${out}${err}")
+  endif()
+endforeach()
+
+# ---- a failure to write standard output is an error ----------------------------------------------
+if(EXISTS /dev/full)
+  foreach(cmd "list" "--help" "tokenize;encode;--encoding;small.tiktoken;text.txt"
+              "tokenize;count;--encoding;small.tiktoken;text.txt")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env NO_COLOR=1 "${EXE}" ${cmd}
+                    WORKING_DIRECTORY "${WORK}" INPUT_FILE "${WORK}/empty" OUTPUT_FILE /dev/full
+                    ERROR_VARIABLE err RESULT_VARIABLE rc)
+    string(REGEX MATCHALL "\n" newlines "${err}")
+    list(LENGTH newlines n_lines)
+    if(NOT rc EQUAL 1 OR NOT n_lines EQUAL 1
+       OR NOT err MATCHES "^aibasics[a-z ]*: could not write standard output: [^\n]+\n$")
+      fail_check("aibasics ${cmd} > /dev/full: expected exit 1 and one line 'could not write standard output'; got exit ${rc}, stderr:\n${err}")
+    else()
+      message(STATUS "ok: aibasics ${cmd} > /dev/full: ${err}")
+    endif()
+  endforeach()
+else()
+  message(STATUS "skipped: writing to a full device (no /dev/full on this system)")
 endif()
 
 if(failures GREATER 0)

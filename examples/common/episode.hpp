@@ -16,14 +16,20 @@
 // .existing_file(), .non_empty(), .check(predicate, "must ..."), .count(n), .type_name("DIR"),
 // .no_default(); ep.flags().flag(name, on, help) for a switch. --help shows each value's default.
 // Exit codes: 0 success, 1 an error in the input or the run (one line on stderr), 2 a usage error
-// (bad or unknown flag, a value out of range; one line naming the flag).
+// (bad or unknown flag, a value out of range; one line naming the flag). A failure to write
+// standard output (a full disk, `> /dev/full`) is an error of the run: exit 1 and one line.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -33,6 +39,7 @@
 #include "aib/show/narrative.hpp"
 #include "aib/show/terminal.hpp"
 #include "flags.hpp"
+#include "stdout_check.hpp"
 
 namespace aib::episode {
 
@@ -59,6 +66,39 @@ inline Info parse_info(std::string_view markdown) {
   info.example = field("example");
   info.narrative = show::markdown_to_text(doc.body);
   return info;
+}
+
+// The memory a program may take on this machine, and what --help and refusals call it: MemAvailable
+// from /proc/meminfo (Linux), else MemTotal, else a fixed 4 GB where neither can be read; the
+// environment variable AIB_MEMORY_LIMIT (bytes) may lower it.
+struct MemoryLimit {
+  double bytes = 4e9;
+  std::string what = "this program allows at most 4.0 GB here (no /proc/meminfo)";
+};
+
+inline MemoryLimit memory_limit() {
+  std::ifstream meminfo("/proc/meminfo");
+  double available = -1, total = -1;
+  std::string key, unit;
+  double kb = 0;
+  while (meminfo >> key >> kb) {
+    std::getline(meminfo, unit);  // " kB"
+    if (key == "MemAvailable:") available = kb * 1024;
+    if (key == "MemTotal:") total = kb * 1024;
+  }
+  MemoryLimit limit;
+  if (available > 0)
+    limit = {available, fmt::format("this machine has {:.1f} GB available", available / 1e9)};
+  else if (total > 0)
+    limit = {total, fmt::format("this machine has {:.1f} GB", total / 1e9)};
+  // AIB_MEMORY_LIMIT=2e9 (bytes) lowers the limit, for a shared machine (and the tests).
+  if (const char* env = std::getenv("AIB_MEMORY_LIMIT")) {
+    char* end = nullptr;
+    const double bytes = std::strtod(env, &end);
+    if (end != env && *end == '\0' && bytes > 0 && bytes < limit.bytes)
+      limit = {bytes, fmt::format("AIB_MEMORY_LIMIT allows {:.1f} GB", bytes / 1e9)};
+  }
+  return limit;
 }
 
 // What the numbers callback gets: the output style, the seed and a generator seeded with it.
@@ -96,14 +136,32 @@ class Program {
   }
   const Info& info() const { return info_; }
 
+  // A flag whose allowed range could exceed this machine's memory: after parsing, `bytes()`
+  // estimates what the run needs with the flags as given; more than memory_limit() is a usage
+  // error, "--max-tokens 65536 would need about 17.2 GB; this machine has 21.3 GB available".
+  //   ep.needs_memory("--max-tokens", max_tokens, [&] { return 4.0 * T * T; });
+  template <class T>
+  void needs_memory(const std::string& flag, const T& value, std::function<double()> bytes) {
+    needs_.push_back({flag, [&value] { return fmt::format("{}", value); }, std::move(bytes)});
+  }
+
   // Parse the command line, print the narrative and the numbers. Returns the exit code: 0, 1 when
   // the run failed (one line on stderr), 2 for a usage error (--help prints and returns 0).
   template <class Numbers>
   int run(int argc, char** argv, Numbers&& numbers) {
     int status = kSuccess;
-    if (!flags_.parse(argc, argv, status)) return status;
+    if (!flags_.parse(argc, argv, status)) return finish_stdout(info_.example, status);  // --help
     if (numbers_only_ && narrative_only_)
       return flags_.usage_error("--numbers-only and --narrative-only exclude each other");
+    if (!needs_.empty()) {
+      const MemoryLimit limit = memory_limit();
+      for (const MemoryNeed& need : needs_) {
+        const double bytes = need.bytes();
+        if (bytes > limit.bytes)
+          return flags_.usage_error(fmt::format("{} {} would need about {:.1f} GB; {}", need.flag,
+                                                need.value(), bytes / 1e9, limit.what));
+      }
+    }
     fix_product_blocking();  // the saved outputs' digits on any CPU (aib/core/reproducible.hpp)
     Context ctx{show::terminal_style(stdout), seed_, Rng(seed_)};
     // Prose reads best at most 80 columns wide, even on a wide terminal.
@@ -116,11 +174,12 @@ class Program {
       }
       if (!narrative_only_) numbers(ctx);
     } catch (const std::exception& e) {
-      std::fflush(stdout);
+      // fmt::print throws when a write fails: then the one line names standard output.
+      if (finish_stdout(info_.example, kSuccess) != kSuccess) return kRuntimeError;
       fmt::print(stderr, "{}: error: {}\n", info_.example, e.what());
       return kRuntimeError;
     }
-    return kSuccess;
+    return finish_stdout(info_.example, kSuccess);  // `> /dev/full`: exit 1, one line
   }
 
  private:
@@ -141,8 +200,15 @@ class Program {
     return out + show::dim(show::repeat("═", style.width), style) + '\n';
   }
 
+  struct MemoryNeed {
+    std::string flag;
+    std::function<std::string()> value;
+    std::function<double()> bytes;
+  };
+
   Info info_;
   std::uint64_t seed_;
+  std::vector<MemoryNeed> needs_;
   bool numbers_only_ = false;
   bool narrative_only_ = false;
   Flags flags_;

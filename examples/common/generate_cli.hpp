@@ -27,6 +27,7 @@
 #include "aib/nn/generate.hpp"
 #include "aib/nn/hf_gpt2.hpp"
 #include "aib/tokenizer/tiktoken.hpp"
+#include "tokenize_cli.hpp"  // kExitCodes
 
 namespace aib::cli {
 
@@ -62,8 +63,9 @@ class GenerateCommand {
                      "Directory of the named encodings' .tiktoken files (default $AIB_ENCODINGS)")
         ->type_name("DIR");
     cmd_->footer(
-        "Errors: exit code 1 and one line on stderr, \"aibasics generate: <message>\".\n"
-        "tools/get-encodings downloads the gpt2 rank file.");
+        "tools/get-encodings downloads the gpt2 rank file.\n"
+        "Errors in the input or the run: one line, \"aibasics generate: <message>\".\n" +
+        std::string(kExitCodes));
   }
 
   bool selected() const { return static_cast<bool>(*cmd_); }

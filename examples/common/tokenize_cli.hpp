@@ -5,8 +5,11 @@
 //   ids aibasics tokenize count  --encoding ENC [FILE...] [--price-per-million X] aibasics tokenize
 //   train  --vocab-size N --out PREFIX [--pattern P] [--special NAME]... FILE...
 // ENC is gpt2, cl100k_base or o200k_base (found in --encodings DIR, else $AIB_ENCODINGS) or the
-// path of a .tiktoken file (with its .meta.json, as `train` writes them). Errors from the library
-// end the command with exit code 1 and one line on stderr: "aibasics tokenize: <message>".
+// path of a .tiktoken file (with its .meta.json, as `train` writes them). Exit codes, as for every
+// program of the course: 0 success; 1 an error in the input or the run, one line on stderr
+// ("aibasics tokenize: <message>"); 2 a usage error (unknown flag, bad value, missing argument),
+// one line ("aibasics tokenize encode: <message> (see aibasics tokenize encode --help)"), never
+// CLI11's own codes 104..109 (usage_error() below).
 //
 // `count` prints a table that lines up in a terminal and splits on whitespace in a script: a
 // header, one row per file, and a `total` row when there are several files. Numbers are
@@ -86,7 +89,7 @@ inline void write_stdout(std::string_view bytes) {
 #endif
   if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() ||
       std::fflush(stdout) != 0)
-    throw IoError(fmt::format("error writing to stdout: {}", std::strerror(errno)));
+    throw IoError(fmt::format("could not write standard output: {}", std::strerror(errno)));
 }
 
 // ---- ids as text
@@ -198,6 +201,31 @@ inline std::string one_line(std::string s) {
 
 }  // namespace detail
 
+// The exit-code convention, as --help states it.
+inline constexpr const char* kExitCodes =
+    "Exit codes: 0 success; 1 an error in the input or the run (one line on stderr);\n"
+    "2 a usage error: an unknown flag, a bad value, a missing argument (one line).";
+
+// A CLI11 parse error as the convention wants it: --help (and the like) printed with exit 0;
+// anything else one line on stderr, "<command>: <what> (see <command> --help)", naming the
+// subcommand being parsed, and exit code 2.
+inline int usage_error(const CLI::App& app, const CLI::ParseError& e) {
+  if (e.get_exit_code() == 0) return app.exit(e);  // --help, --help-all
+  const CLI::App* at = &app;
+  std::string command = app.get_name();
+  for (bool deeper = true; deeper;) {  // the deepest subcommand the command line reached
+    deeper = false;
+    for (const CLI::App* sub : at->get_subcommands()) {
+      at = sub;
+      command += ' ' + sub->get_name();
+      deeper = true;
+      break;
+    }
+  }
+  fmt::print(stderr, "{}: {} (see {} --help)\n", command, detail::one_line(e.what()), command);
+  return 2;
+}
+
 // Adds `tokenize` and its four subcommands to a CLI::App. After app.parse(), selected() says
 // whether the user asked for it and run() does the work, returning the exit code.
 //   aib::cli::TokenizeCommand tokenize(app);
@@ -213,7 +241,8 @@ class TokenizeCommand {
         "ENC is gpt2, cl100k_base or o200k_base (looked up in --encodings DIR, else "
         "$AIB_ENCODINGS;\n"
         "tools/get-encodings downloads them) or the path of a .tiktoken rank file.\n"
-        "Errors: exit code 1 and one line on stderr, \"aibasics tokenize: <message>\".");
+        "Errors in the input or the run: one line, \"aibasics tokenize: <message>\".\n" +
+        std::string(kExitCodes));
 
     encode_ = cmd_->add_subcommand(
         "encode", "Print the token ids of FILE (or stdin) on one line, separated by spaces");
@@ -261,6 +290,14 @@ class TokenizeCommand {
         ->add_option("--vocab-size", vocab_size_,
                      "Ordinary tokens: 256 bytes + merges (at least 256)")
         ->type_name("N")
+        ->check(CLI::Validator(  // digits only: "-3" must not wrap to 2^64 - 3
+            [](std::string& value) {
+              const bool whole = !value.empty() && value.size() <= 18 &&
+                                 value.find_first_not_of("0123456789") == std::string::npos;
+              return whole ? std::string()
+                           : "must be a whole number of tokens, got '" + value + "'";
+            },
+            ""))
         ->required();
     train_
         ->add_option("--out", out_prefix_,
@@ -280,6 +317,8 @@ class TokenizeCommand {
     train_->footer(
         "Ids: 0..255 are the bytes, then one per merge in the order learned, then the --special\n"
         "tokens. Use the result with: aibasics tokenize encode --encoding PREFIX.tiktoken");
+    for (CLI::App* sub : {encode_, decode_}) sub->footer(kExitCodes);
+    for (CLI::App* sub : {count_, train_}) sub->footer(sub->get_footer() + "\n" + kExitCodes);
   }
 
   TokenizeCommand(const TokenizeCommand&) = delete;  // CLI11 holds pointers into this object

@@ -92,56 +92,62 @@ void byte_pair_merge_heap(std::string_view piece, const RankOf& rank_of, const B
     byte_pair_merge(piece, rank_of, byte_rank, out);
     return;
   }
+  // Part i starts at byte i (parts never move) and ends where its next part starts, so a part is
+  // its two links, 8 bytes; a candidate is (rank, start), 8 bytes, and is current when the pair
+  // (start, its next) still has that rank (a pair's rank names its bytes, so its end too). With
+  // the initial heap built at its exact size, a piece of n bytes takes about 16n bytes here, where
+  // versioned 20-byte parts and a growing heap of 12-byte entries took up to 36n.
   struct Part {
-    std::uint32_t start, end;  // bytes [start, end)
-    std::int32_t prev, next;   // neighbours, -1 at the ends
-    std::uint32_t version;     // bumped whenever the pair (this, next) changes
+    std::int32_t prev, next;  // neighbours, -1 at the ends; prev == -2 marks a part merged away
   };
   struct Candidate {
     Rank rank;
-    std::uint32_t start;  // byte offset of the left part = its index in parts (never moves)
-    std::uint32_t version;
+    std::uint32_t start;  // byte offset of the left part = its index in parts
     bool operator>(const Candidate& o) const {
       return rank != o.rank ? rank > o.rank : start > o.start;
     }
   };
   std::vector<Part> parts(n);
   for (std::size_t i = 0; i < n; ++i)
-    parts[i] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + 1),
-                static_cast<std::int32_t>(i) - 1, i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1,
-                0};
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
-  const auto push_pair = [&](std::size_t i) {  // the pair (part i, its next)
-    const Part& p = parts[i];
-    if (p.next < 0) return;
-    const std::uint32_t end = parts[static_cast<std::size_t>(p.next)].end;
-    const Rank r = rank_of(piece.data() + p.start, std::size_t{end - p.start});
-    if (r != kNoRank) heap.push({r, p.start, p.version});
+    parts[i] = {static_cast<std::int32_t>(i) - 1,
+                i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1};
+  const auto end_of = [&](std::int32_t i) {  // one past the last byte of part i
+    const std::int32_t next = parts[static_cast<std::size_t>(i)].next;
+    return next >= 0 ? static_cast<std::size_t>(next) : n;
   };
-  for (std::size_t i = 0; i + 1 < n; ++i) push_pair(i);
+  const auto pair_rank = [&](std::size_t i) {  // the pair (part i, its next), kNoRank if none
+    const Part& p = parts[i];
+    if (p.next < 0) return kNoRank;
+    return rank_of(piece.data() + i, end_of(p.next) - i);
+  };
+  std::vector<Candidate> initial;
+  initial.reserve(n - 1);
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    const Rank r = pair_rank(i);
+    if (r != kNoRank) initial.push_back({r, static_cast<std::uint32_t>(i)});
+  }
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap(
+      std::greater<Candidate>(), std::move(initial));  // heapified in linear time, no regrowth
+  const auto push_pair = [&](std::size_t i) {
+    const Rank r = pair_rank(i);
+    if (r != kNoRank) heap.push({r, static_cast<std::uint32_t>(i)});
+  };
   while (!heap.empty()) {
     const Candidate c = heap.top();
     heap.pop();
     Part& left = parts[c.start];
-    if (left.version != c.version || left.end == 0) continue;  // stale, or merged away
+    if (left.prev == -2 || pair_rank(c.start) != c.rank) continue;  // merged away, or stale
     Part& right = parts[static_cast<std::size_t>(left.next)];
-    left.end = right.end;
     left.next = right.next;
-    right.end = 0;  // marks a removed part
+    right.prev = -2;
     if (left.next >= 0)
       parts[static_cast<std::size_t>(left.next)].prev = static_cast<std::int32_t>(c.start);
-    ++left.version;
     push_pair(c.start);
-    if (left.prev >= 0) {
-      ++parts[static_cast<std::size_t>(left.prev)].version;
-      push_pair(static_cast<std::size_t>(left.prev));
-    }
+    if (left.prev >= 0) push_pair(static_cast<std::size_t>(left.prev));
   }
   for (std::int32_t i = 0; i >= 0; i = parts[static_cast<std::size_t>(i)].next) {
-    const Part& p = parts[static_cast<std::size_t>(i)];
-    out.push_back(p.end - p.start == 1
-                      ? byte_rank(piece[p.start])
-                      : rank_of(piece.data() + p.start, std::size_t{p.end - p.start}));
+    const std::size_t start = static_cast<std::size_t>(i), len = end_of(i) - start;
+    out.push_back(len == 1 ? byte_rank(piece[start]) : rank_of(piece.data() + start, len));
   }
 }
 
