@@ -4,6 +4,7 @@
 //   aibasics play 1 [args]   run episode 01's program with the given arguments
 //   aibasics tokenize ...    encode, decode, count and train tokenizers (tokenize_cli.hpp)
 //   aibasics generate ...    continue a prompt with a GPT-2-format model (generate_cli.hpp)
+//   aibasics speak N --out F read episode N's narrative aloud into a WAV file (speak_cli.hpp)
 // Episode programs are looked up next to the launcher (the build's bin/ directory).
 #include <cstdio>
 #include <string>
@@ -16,6 +17,7 @@
 #include "aib/show/terminal.hpp"
 #include "generate_cli.hpp"
 #include "series.hpp"
+#include "speak_cli.hpp"
 #include "tokenize_cli.hpp"
 
 #if defined(_WIN32)
@@ -122,6 +124,7 @@ int main(int argc, char** argv) {
   play_cmd->set_help_flag();   // --help included: `aibasics play 2 --help` is episode 02's help
   aib::cli::TokenizeCommand tokenize(app);
   aib::cli::GenerateCommand generate(app);
+  aib::cli::SpeakCommand speak(app);
   // `aibasics play --help` (no episode yet) describes play itself.
   if (argc == 3 && std::string(argv[1]) == "play" &&
       (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
@@ -135,6 +138,7 @@ int main(int argc, char** argv) {
   }
   if (tokenize.selected()) return tokenize.run();
   if (generate.selected()) return generate.run();
+  if (speak.selected()) return speak.run();
   const std::string dir = own_directory(argc > 0 ? argv[0] : nullptr);
   if (*play_cmd) return play(dir, number, play_cmd->remaining());
   (void)list_cmd;
