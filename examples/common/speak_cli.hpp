@@ -286,7 +286,7 @@ class SpeakCommand {
     const int words = speak_detail::word_count(text);
     fmt::print(
         "{}: episode {:02d} ({}), {:.1f} s of speech, {} words at {} words per minute "
-        "({:.0f} spoken), voice {}, {} Hz\n",
+        "({:.0f} per minute measured), voice {}, {} Hz\n",
         out_, e.number, e.title, info.seconds(), words, wpm_, words / (info.seconds() / 60.0),
         voice_, info.sample_rate);
     return 0;
