@@ -103,7 +103,7 @@ inline int run_with_input(const std::vector<std::string>& args, std::string_view
   posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   for (const int fd : {in_pipe[0], in_pipe[1], err_pipe[0], err_pipe[1]})
-    posix_spawn_file_actions_addclose(&actions, fd);
+    if (fd > 2) posix_spawn_file_actions_addclose(&actions, fd);  // not one just dup2'ed to
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -276,12 +276,11 @@ class SpeakCommand {
                                   : fmt::format("was killed by signal {}", WTERMSIG(status));
       fail("espeak-ng {}{}{}", how, err.empty() ? "" : ": ", speak_detail::first_line(err));
     }
-    // espeak-ng exits 0 even for an unknown voice (it only complains): an empty or bad file is
-    // caught here, before it replaces anything.
-    if (!speak_detail::first_line(err).empty() && std::filesystem::file_size(temp.path(), ec) <= 44)
-      fail("espeak-ng: {}", speak_detail::first_line(err));
+    // The file is checked before it replaces anything.
     const WavInfo info = read_wav_info(temp.path());
-    if (info.data_bytes == 0) fail("espeak-ng wrote no speech for episode {:02d}", e.number);
+    if (info.data_bytes == 0)
+      fail("espeak-ng wrote no speech for episode {:02d}{}{}", e.number, err.empty() ? "" : ": ",
+           speak_detail::first_line(err));
     temp.commit(out_);
     const int words = speak_detail::word_count(text);
     fmt::print(
