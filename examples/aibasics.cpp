@@ -4,6 +4,7 @@
 //   aibasics play 1 [args]   run episode 01's program with the given arguments
 //   aibasics tokenize ...    encode, decode, count and train tokenizers (tokenize_cli.hpp)
 //   aibasics generate ...    continue a prompt with a GPT-2-format model (generate_cli.hpp)
+//   aibasics speak N --out F read episode N's narrative aloud into a WAV file (speak_cli.hpp)
 // Exit codes (aib::cli::kExitCodes): 0 success, 1 an error in the input or the run, 2 a usage
 // error; each error is one line on stderr. A failure to write standard output is an error (1).
 // Episode programs are looked up next to the launcher (the build's bin/ directory).
@@ -18,6 +19,7 @@
 #include "aib/show/terminal.hpp"
 #include "generate_cli.hpp"
 #include "series.hpp"
+#include "speak_cli.hpp"
 #include "stdout_check.hpp"
 #include "tokenize_cli.hpp"
 
@@ -126,6 +128,7 @@ int main(int argc, char** argv) {
   play_cmd->set_help_flag();   // --help included: `aibasics play 2 --help` is episode 02's help
   aib::cli::TokenizeCommand tokenize(app);
   aib::cli::GenerateCommand generate(app);
+  aib::cli::SpeakCommand speak(app);
   // `aibasics play --help` (no episode yet) describes play itself.
   if (argc == 3 && std::string(argv[1]) == "play" &&
       (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
@@ -145,6 +148,8 @@ int main(int argc, char** argv) {
     status = tokenize.run();
   else if (generate.selected())
     status = generate.run();
+  else if (speak.selected())
+    status = speak.run();
   else if (*play_cmd)
     status = play(dir, number, play_cmd->remaining());
   else

@@ -1,7 +1,7 @@
 // aib/aib.hpp — the whole library in one include. Each header below is also usable on its own.
 #pragma once
 
-// core: types, errors, randomness, numerics, files
+// core: types, errors, randomness, numerics, files, WAV headers
 #include "aib/core/check.hpp"
 #include "aib/core/files.hpp"
 #include "aib/core/io.hpp"
@@ -15,6 +15,7 @@
 #include "aib/core/timing.hpp"
 #include "aib/core/types.hpp"
 #include "aib/core/utf8.hpp"
+#include "aib/core/wav.hpp"
 
 // show: narrative, tables, terminal plots, SVG
 #include "aib/show/columns.hpp"
