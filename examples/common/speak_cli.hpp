@@ -93,11 +93,11 @@ inline std::string find_in_path(const std::string& program) {
 inline int run_with_input(const std::vector<std::string>& args, std::string_view input,
                           std::string* err) {
   int in_pipe[2], err_pipe[2];
-  if (::pipe(in_pipe) != 0) fail("cannot create a pipe: {}", detail::errno_message(errno));
+  if (::pipe(in_pipe) != 0) fail("cannot create a pipe: {}", aib::detail::errno_message(errno));
   if (::pipe(err_pipe) != 0) {
     const int e = errno;
     ::close(in_pipe[0]), ::close(in_pipe[1]);
-    fail("cannot create a pipe: {}", detail::errno_message(e));
+    fail("cannot create a pipe: {}", aib::detail::errno_message(e));
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -115,7 +115,7 @@ inline int run_with_input(const std::vector<std::string>& args, std::string_view
   ::close(err_pipe[1]);
   if (spawned != 0) {
     ::close(in_pipe[1]), ::close(err_pipe[0]);
-    fail("cannot run {}: {}", args[0], detail::errno_message(spawned));
+    fail("cannot run {}: {}", args[0], aib::detail::errno_message(spawned));
   }
   // Write the text (a child that exits early gives EPIPE, not a SIGPIPE that would kill us).
   void (*old_handler)(int) = ::signal(SIGPIPE, SIG_IGN);
@@ -137,7 +137,7 @@ inline int run_with_input(const std::vector<std::string>& args, std::string_view
   ::close(err_pipe[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) fail("waiting for {}: {}", args[0], detail::errno_message(errno));
+    if (errno != EINTR) fail("waiting for {}: {}", args[0], aib::detail::errno_message(errno));
   return status;
 }
 
@@ -147,7 +147,7 @@ class TempBeside {
   explicit TempBeside(const std::string& target) {
     std::string name = target + ".tmp-XXXXXX";
     const int fd = ::mkstemp(name.data());
-    if (fd < 0) fail("cannot write beside '{}': {}", target, detail::errno_message(errno));
+    if (fd < 0) fail("cannot write beside '{}': {}", target, aib::detail::errno_message(errno));
     const mode_t mask = ::umask(0);
     ::umask(mask);
     ::fchmod(fd, static_cast<mode_t>(0666 & ~mask));
@@ -167,11 +167,11 @@ class TempBeside {
     if (fd < 0 || ::fsync(fd) != 0) {
       const int e = errno;
       if (fd >= 0) ::close(fd);
-      fail("cannot sync the new file for '{}': {}", target, detail::errno_message(e));
+      fail("cannot sync the new file for '{}': {}", target, aib::detail::errno_message(e));
     }
     ::close(fd);
     if (std::rename(path_.c_str(), target.c_str()) != 0)
-      fail("cannot rename the new file to '{}': {}", target, detail::errno_message(errno));
+      fail("cannot rename the new file to '{}': {}", target, aib::detail::errno_message(errno));
     path_.clear();
   }
 
