@@ -25,13 +25,15 @@ aib_ensure_deps() {
 }
 
 # Configure (once) and build the tree in $1 with the default Release flags; further arguments go
-# to `cmake --build` (e.g. --target aibasics_launcher).
+# to `cmake --build` (e.g. --target aibasics_launcher). $AIB_CONFIGURE_ARGS, if set, is added to
+# that first configuration (a tree already configured keeps its settings).
 aib_build() {
   local dir="$1"; shift
   local gen=""
   command -v ninja >/dev/null 2>&1 && gen="-G Ninja"
   if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S . -B "$dir" $gen >/dev/null || return 1
+    # shellcheck disable=SC2086  # the arguments are words
+    cmake -S . -B "$dir" $gen ${AIB_CONFIGURE_ARGS:-} >/dev/null || return 1
   fi
   cmake --build "$dir" --parallel "$(nproc 2>/dev/null || echo 2)" "$@"
 }
