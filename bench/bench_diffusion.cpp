@@ -23,19 +23,6 @@
 #include "aib/generative/toy2d.hpp"
 #include "peer.hpp"
 
-namespace {
-
-// CPU seconds used so far by this process, or by its finished children (as bench_flow.cpp: on a
-// busy machine wall-clock time counts the time other processes held the core; CPU time does not).
-double cpu_seconds(int who) {
-  rusage u{};
-  getrusage(who, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 1000;
   const bool peer = !(argc > 2 && std::string(argv[2]) == "--no-peer");
@@ -53,10 +40,10 @@ int main(int argc, char** argv) {
   float last = 0;
   for (int i = 1; i <= 50; ++i) last = trainer.step(data, rng, i);  // warm-up (the peer: 20)
   aib::Stopwatch watch;
-  const double cpu0 = cpu_seconds(RUSAGE_SELF);
+  const double cpu0 = aib::bench::cpu_seconds(RUSAGE_SELF);
   for (int i = 1; i <= steps; ++i) last = trainer.step(data, rng, 50 + i);
   const double ours = watch.seconds() / steps * 1e3;
-  const double ours_cpu = (cpu_seconds(RUSAGE_SELF) - cpu0) / steps * 1e3;
+  const double ours_cpu = (aib::bench::cpu_seconds(RUSAGE_SELF) - cpu0) / steps * 1e3;
 
   // The same step in its parts: the loss with every gradient, then AdamW alone.
   aib::AdamW adam(aib::tensors_of(net.parameters()), 1e-3);
@@ -94,11 +81,11 @@ int main(int argc, char** argv) {
                       aib::bench::shared_dir(), n));
     };
     for (const auto& [label, env] : aib::bench::openblas_kernel_sets()) {
-      const double c0 = cpu_seconds(RUSAGE_CHILDREN);
+      const double c0 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
       const aib::bench::PeerRun short_run = ddpm(env, steps);
-      const double c1 = cpu_seconds(RUSAGE_CHILDREN);
+      const double c1 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
       const aib::bench::PeerRun run = ddpm(env, 2 * steps);
-      const double c2 = cpu_seconds(RUSAGE_CHILDREN);
+      const double c2 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
       if (run.ms_per_step <= 0 || short_run.ms_per_step <= 0) {
         fmt::print("  PyTorch ({}) not available (peer-torch-generative; set AIB_SHARED_DIR)\n",
                    label);

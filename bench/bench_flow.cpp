@@ -26,14 +26,6 @@
 
 namespace {
 
-// CPU seconds used so far by this process, or by its finished children.
-double cpu_seconds(int who) {
-  rusage u{};
-  getrusage(who, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
 std::string load_average() {
   std::FILE* f = std::fopen("/proc/loadavg", "r");
   if (f == nullptr) return "?";
@@ -83,10 +75,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 20; ++i) step();  // warm-up, as the peer does
   t_fwd = t_bwd = t_opt = 0;
   aib::Stopwatch watch;
-  const double cpu0 = cpu_seconds(RUSAGE_SELF);
+  const double cpu0 = aib::bench::cpu_seconds(RUSAGE_SELF);
   for (int i = 0; i < steps; ++i) step();
   const double ours = watch.seconds() / steps * 1e3;
-  const double ours_cpu = (cpu_seconds(RUSAGE_SELF) - cpu0) / steps * 1e3;
+  const double ours_cpu = (aib::bench::cpu_seconds(RUSAGE_SELF) - cpu0) / steps * 1e3;
 
   // The matrix products alone: per coupling, forward (512,1)(1,256), (512,256)(256,256),
   // (512,256)(256,2); backward the input and weight gradient of each.
@@ -125,11 +117,11 @@ int main(int argc, char** argv) {
                     aib::bench::shared_dir(), n));
   };
   for (const auto& [label, env] : aib::bench::openblas_kernel_sets()) {
-    const double c0 = cpu_seconds(RUSAGE_CHILDREN);
+    const double c0 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
     const aib::bench::PeerRun short_run = realnvp(env, steps);
-    const double c1 = cpu_seconds(RUSAGE_CHILDREN);
+    const double c1 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
     const aib::bench::PeerRun run = realnvp(env, 2 * steps);
-    const double c2 = cpu_seconds(RUSAGE_CHILDREN);
+    const double c2 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
     const double theirs = run.ms_per_step;
     const std::string& line = run.output;
     if (theirs <= 0 || short_run.ms_per_step <= 0) {

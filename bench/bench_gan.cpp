@@ -25,18 +25,6 @@
 #include "aib/generative/toy2d.hpp"
 #include "peer.hpp"
 
-namespace {
-
-// CPU seconds used so far by this process (RUSAGE_SELF) or by its finished children.
-double cpu_seconds(int who) {
-  rusage u{};
-  getrusage(who, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 300;
   const bool peer = !(argc > 2 && std::string(argv[2]) == "--no-peer");
@@ -80,10 +68,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 20; ++i) step();  // warm-up, as the peer does
   t_gen = t_d = t_adam_d = t_g = t_adam_g = 0;
   aib::Stopwatch watch;
-  const double cpu0 = cpu_seconds(RUSAGE_SELF);
+  const double cpu0 = aib::bench::cpu_seconds(RUSAGE_SELF);
   for (int i = 0; i < steps; ++i) step();
   const double ours = watch.seconds() / steps * 1e3;
-  const double ours_cpu = (cpu_seconds(RUSAGE_SELF) - cpu0) / steps * 1e3;
+  const double ours_cpu = (aib::bench::cpu_seconds(RUSAGE_SELF) - cpu0) / steps * 1e3;
 
   // FLOPs of the matmuls PyTorch's step does (2 per multiply-add), per sample: G's layers
   // g = 2·H + 2·H² + 2·H, D's d = 2·H + 2·H² + H. G forward g; D step: forward on 2B rows 2d,
@@ -112,11 +100,11 @@ int main(int argc, char** argv) {
                                             env, aib::bench::shared_dir(), n));
   };
   for (const auto& [label, env] : aib::bench::openblas_kernel_sets()) {
-    const double c0 = cpu_seconds(RUSAGE_CHILDREN);
+    const double c0 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
     const aib::bench::PeerRun short_run = gan_peer(env, steps);
-    const double c1 = cpu_seconds(RUSAGE_CHILDREN);
+    const double c1 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
     const aib::bench::PeerRun run = gan_peer(env, 2 * steps);
-    const double c2 = cpu_seconds(RUSAGE_CHILDREN);
+    const double c2 = aib::bench::cpu_seconds(RUSAGE_CHILDREN);
     if (run.ms_per_step <= 0 || short_run.ms_per_step <= 0) {
       fmt::print("  PyTorch ({}) not available (../shared/tools/peer-torch-generative)\n", label);
       continue;

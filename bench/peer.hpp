@@ -5,6 +5,8 @@
 //   openblas_kernel_sets()   the OpenBLAS kernel sets worth comparing with on this CPU
 #pragma once
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -13,6 +15,16 @@
 #include <fmt/core.h>
 
 namespace aib::bench {
+
+// CPU seconds used so far by this process (RUSAGE_SELF) or by its finished children
+// (RUSAGE_CHILDREN): on a busy machine wall-clock time also counts the time other processes held
+// the core; CPU time does not.
+inline double cpu_seconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
 
 inline std::string shared_dir() {
   const char* shared = std::getenv("AIB_SHARED_DIR");
