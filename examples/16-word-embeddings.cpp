@@ -19,6 +19,7 @@
 
 #include "aib/autograd/losses.hpp"
 #include "aib/autograd/optim.hpp"
+#include "aib/core/check.hpp"
 #include "aib/nn/embedding.hpp"
 #include "aib/show/columns.hpp"
 #include "aib/show/format.hpp"
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
       const aib::Tensor o = out.forward(contexts);      // (B(1+K), D)
       const aib::Tensor logits = aib::sum_rows(c * o);  // (B(1+K), 1): c·o for each pair
       const aib::Tensor loss = aib::bce_with_logits(logits, aib::Tensor(labels));
+      aib::check_finite_loss("skip-gram training", loss.item(), step + 1);
       opt.zero_grad();
       loss.backward();
       opt.step();

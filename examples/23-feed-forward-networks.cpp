@@ -18,6 +18,7 @@
 
 #include "aib/autograd/losses.hpp"
 #include "aib/autograd/optim.hpp"
+#include "aib/core/check.hpp"
 #include "aib/nn/ffn.hpp"
 #include "aib/nn/linear.hpp"
 #include "aib/nn/param_count.hpp"
@@ -156,6 +157,7 @@ int main(int argc, char** argv) {
       for (int s = 0; s < steps; ++s) {
         opt.zero_grad();
         const aib::Tensor loss = aib::cross_entropy(model.forward(inputs), train.y);  // (1, 1)
+        aib::check_finite_loss(model.name, loss.item(), s + 1);
         loss.backward();
         opt.step();
         last = loss.item();

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "aib/autograd/optim.hpp"
+#include "aib/core/check.hpp"
 #include "aib/core/timing.hpp"
 #include "aib/nn/transformer.hpp"
 #include "aib/show/columns.hpp"
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
           for (int s = 0; s < n_steps; ++s) {
             opt.zero_grad();
             const aib::Tensor loss = loss_of(aib::toy::batch_of(order, s, batch));  // (1, 1)
+            aib::check_finite_loss("training", loss.item(), s + 1);
             loss.backward();
             opt.step();
             last = loss.item();

@@ -308,5 +308,5 @@ TEST_CASE("autoencoder: a diverging run stops naming the step", "[autoencoder][e
   }
   CAPTURE(message);  // inf − inf makes the loss nan (printed "-nan" by some C libraries)
   CHECK(contains(message, "train_autoencoder: the loss is "));
-  CHECK(contains(message, "nan at step 1; training diverged"));
+  CHECK(contains(message, "nan at step 2; training diverged"));  // the first step is 1
 }

@@ -190,7 +190,7 @@ TEST_CASE("train_steps: 100 AdamW steps on a periodic stream lower the held-out 
   aib::Rng rng(6);
   Index calls = 0;
   aib::train_steps(m, opt, train_data, rng, 100, [&](Index step, float loss) {
-    CHECK(step == calls++);
+    CHECK(step == ++calls);  // steps count from 1
     CHECK(std::isfinite(loss));
   });
   CHECK(calls == 100);
@@ -284,7 +284,7 @@ TEST_CASE("a diverging run stops naming the step; evaluate_loss refuses a broken
       [&] { aib::train_steps(m, opt, data, rng, 200, [&](Index, float) { ++steps_seen; }); });
   INFO(message);
   CHECK_THAT(message, Catch::StartsWith("train_steps: the loss is ") &&
-                          Catch::Contains(fmt::format("at step {};", steps_seen)));
+                          Catch::Contains(fmt::format("at step {};", steps_seen + 1)));
   CHECK(steps_seen < 200);
   CHECK_THROWS_AS(aib::evaluate_loss(m, data), aib::DivergenceError);
   // The run stopped before the step that would have written NaN into the weights; a model whose

@@ -54,7 +54,9 @@ inline void require(bool ok, std::string_view where, std::string_view what) {
   if (!ok) throw Error(fmt::format("{}: {}", where, what));
 }
 
-// Stop a training loop at the first loss that is not a finite number, naming the step:
+// Stop a training loop at the first loss that is not a finite number, naming the step. Every
+// training loop of the library and the episodes counts its steps from 1 (the first optimizer step
+// is step 1), in messages and in per-step callbacks alike:
 //   check_finite_loss("train_vae", loss, 8)  ->  "train_vae: the loss is nan at step 8; ..."
 inline void check_finite_loss(std::string_view where, double loss, long step) {
   if (std::isfinite(loss)) return;

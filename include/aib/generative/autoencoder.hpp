@@ -182,7 +182,7 @@ std::vector<double> train_autoencoder(AutoencoderT<S>& model, const MatT<S>& dat
     const TensorT<S> x(opt.batch == 0 ? data : random_rows(data, opt.batch, rng));  // (B, D)
     const TensorT<S> loss = model.loss(x);                                          // (1, 1)
     const double value = static_cast<double>(loss.value()(0, 0));
-    check_finite_loss(where, value, step);
+    check_finite_loss(where, value, step + 1);  // steps count from 1 in messages
     adam.zero_grad();
     loss.backward();
     adam.step();

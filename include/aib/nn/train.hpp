@@ -167,15 +167,16 @@ double evaluate_loss(const Model& model, const TokenBatches& data) {
 
 // ---- Training loop ------------------------------------------------------------------------------
 
-// `steps` optimizer steps on random batches of `data`; after each, on_step(step, loss) (step
-// counts from 0). Returns the last batch loss. A loss that is NaN or infinite stops the run before
-// the optimizer applies its gradients: DivergenceError naming the step (check_finite_loss).
+// `steps` optimizer steps on random batches of `data`; after each, on_step(step, loss), the step
+// counted from 1 like every training loop's messages. Returns the last batch loss. A loss that is
+// NaN or infinite stops the run before the optimizer applies its gradients: DivergenceError naming
+// the step (check_finite_loss).
 template <class Model, class OnStep>
 float train_steps(const Model& model, Optimizer& optimizer, const TokenBatches& data, Rng& rng,
                   Index steps, OnStep&& on_step) {
   if (steps < 1) fail("train_steps: steps = {}; it must be >= 1", steps);
   float last = 0.f;
-  for (Index s = 0; s < steps; ++s) {
+  for (Index s = 1; s <= steps; ++s) {
     const TokenBatch b = data.sample(rng);
     optimizer.zero_grad();
     const Tensor loss = model.loss(b.x, b.y, b.batch);  // (1, 1)
