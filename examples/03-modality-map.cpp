@@ -9,11 +9,10 @@
 // modality come from examples/data/modalities.csv, one sourced row each (sourced_table.hpp).
 // The sound analysed is a synthetic whistle and hum, unless --wav names a recording (such as the
 // narration `aibasics speak 3 --out narration.wav` writes), so the saved output never depends on
-// what is installed.
+// what is installed. (About 240 lines, over the guide of 220: six modalities, each computed and
+// shown; the sounds and pictures themselves are drawn in examples/common/modality_views.hpp.)
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,9 +20,7 @@
 #include <fmt/core.h>
 
 #include "aib/core/check.hpp"
-#include "aib/core/files.hpp"
 #include "aib/core/spectrum.hpp"
-#include "aib/core/wav.hpp"
 #include "aib/generative/glyphs.hpp"
 #include "aib/nn/patches.hpp"
 #include "aib/show/format.hpp"
@@ -32,6 +29,7 @@
 #include "encodings.hpp"
 #include "episode.hpp"
 #include "episode_text.hpp"
+#include "modality_views.hpp"
 #include "sourced_table.hpp"
 
 namespace {
@@ -47,83 +45,6 @@ constexpr const char* kCode =
     "    for (Index dy = 0; dy < patch; ++dy)\n"
     "      out.row(i * across + j).segment(dy * row_len, row_len) =\n"
     "          image.row(i * patch + dy).segment(j * row_len, row_len);\n";
-
-// A sound and where it came from.
-struct Sound {
-  std::vector<double> samples;  // mono, in [-1, 1]
-  int rate = 16000;             // samples per second
-  std::string what;
-};
-
-// The synthetic signal: one second of a whistle gliding from 300 to 3,000 Hz over a 500 Hz hum.
-Sound synthetic_sound() {
-  Sound s;
-  s.what = "synthetic, a whistle gliding from 300 to 3,000 Hz over a 500 Hz hum";
-  const double pi = std::acos(-1.0);
-  for (int t = 0; t < s.rate; ++t) {
-    const double x = double(t) / s.rate;  // seconds
-    s.samples.push_back(0.6 * std::sin(2 * pi * (300 * x + 0.5 * 2700 * x * x)) +
-                        0.3 * std::sin(2 * pi * 500 * x));
-  }
-  return s;
-}
-
-// A WAV file's samples as one mono channel: 16-bit integer or 32-bit float PCM (the header is
-// read and checked by aib/core/wav.hpp; the channels are averaged).
-Sound wav_sound(const std::string& path) {
-  const std::string bytes = aib::read_file(path, "--wav");
-  const aib::WavInfo info = aib::wav_info(bytes, path);
-  const bool pcm16 = info.format == 1 && info.bits_per_sample == 16;
-  const bool float32 = info.format == 3 && info.bits_per_sample == 32;
-  if (!pcm16 && !float32)
-    aib::fail(
-        "--wav '{}': format {} with {} bits per sample; this episode reads 16-bit PCM or "
-        "32-bit float",
-        path, info.format, info.bits_per_sample);
-  Sound s;
-  s.rate = static_cast<int>(info.sample_rate);
-  s.what = fmt::format("the recording {} ({} Hz, {} channel{})", path, info.sample_rate,
-                       info.channels, info.channels == 1 ? "" : "s");
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + info.data_offset);
-  const int width = info.bits_per_sample / 8;
-  for (std::uint64_t f = 0; f < info.frames(); ++f) {
-    double sum = 0;
-    for (int c = 0; c < info.channels; ++c) {
-      const unsigned char* q = p + f * info.block_align + c * width;
-      if (pcm16) {
-        sum += static_cast<std::int16_t>(q[0] | (q[1] << 8)) / 32768.0;
-      } else {
-        float v;
-        std::memcpy(&v, q, 4);
-        sum += v;
-      }
-    }
-    s.samples.push_back(sum / info.channels);
-  }
-  return s;
-}
-
-// The glyph (16, 16) with its 4×4 patches outlined: ink shown as █ ▓ ░ by strength.
-std::string glyph_with_patches(const aib::Mat& glyph, Index p) {
-  std::string out;
-  for (Index y = 0; y < glyph.rows(); ++y) {
-    if (y % p == 0) {
-      for (Index x = 0; x < glyph.cols(); x += p)
-        out += x == 0 ? "  +" : "+", out += std::string(2 * p, '-');
-      out += "+\n";
-    }
-    out += "  ";
-    for (Index x = 0; x < glyph.cols(); ++x) {
-      if (x % p == 0) out += "|";
-      const float v = glyph(y, x);
-      out += v > 0.66f ? "██" : v > 0.33f ? "▓▓" : v > 0.05f ? "░░" : "  ";
-    }
-    out += "|\n";
-  }
-  for (Index x = 0; x < glyph.cols(); x += p)
-    out += x == 0 ? "  +" : "+", out += std::string(2 * p, '-');
-  return out + "+\n";
-}
 
 }  // namespace
 
@@ -184,7 +105,7 @@ int main(int argc, char** argv) {
     const aib::Mat glyph =
         Eigen::Map<const aib::Mat>(aib::draw_digit(3, 16).data(), 16, 16);  // (16, 16), grey
     const aib::Mat glyph_patches = aib::patchify(glyph, 1, 4);              // (16, 16)
-    fmt::print("{}", glyph_with_patches(glyph, 4));
+    fmt::print("{}", aib::episode::glyph_with_patches(glyph, 4));
     fmt::print("A 16×16 grey glyph -> patchify -> ({}, {}): {} tokens of {} numbers.\n",
                glyph_patches.rows(), glyph_patches.cols(), glyph_patches.rows(),
                glyph_patches.cols());
@@ -204,7 +125,8 @@ int main(int argc, char** argv) {
 
     // ---- Audio: waveform and spectrogram --------------------------------------------------------
     ctx.section("Audio: a waveform and its spectrogram");
-    const Sound sound = wav.empty() ? synthetic_sound() : wav_sound(wav);
+    const aib::episode::Sound sound =
+        wav.empty() ? aib::episode::synthetic_sound() : aib::episode::wav_sound(wav);
     const auto hop = static_cast<Index>(std::lround(sound.rate / 100.0));  // 10 ms
     Index frame = 1;
     while (frame < sound.rate / 40) frame *= 2;  // a power of two covering 25 ms
@@ -231,31 +153,12 @@ int main(int argc, char** argv) {
         "That is {} numbers per second, more than the {} raw samples: models keep\n"
         "fewer bins (a mel scale) and merge frames (see Whisper below).\n",
         grouped(double(sound.rate) / hop * double(spec.cols())), grouped(sound.rate));
-    // The first second in detail: one row every 0.1 s, one column every 250 Hz up to 4 kHz.
-    const Index rows = 11, bands = 16;
-    const double band_hz = std::min(4000.0, sound.rate / 2.0) / bands;
-    const double peak = spec.maxCoeff();
-    aib::MatD heat(rows, bands);  // (rows, bands): loudness in dB below the loudest bin
-    std::vector<std::string> time_labels, band_labels;
-    for (Index r = 0; r < rows; ++r) {
-      const Index f = std::min(spec.rows() - 1, Index(std::lround(r * 0.1 * sound.rate / hop)));
-      time_labels.push_back(fmt::format("{} s", fixed(double(f * hop) / sound.rate, 2)));
-      for (Index b = 0; b < bands; ++b) {
-        const auto lo = Index(b * band_hz * frame / sound.rate);
-        const Index hi = std::max(lo + 1, Index((b + 1) * band_hz * frame / sound.rate));
-        const double m = spec.row(f).segment(lo, hi - lo).maxCoeff();
-        heat(r, b) = std::max(-60.0, 20 * std::log10(m / peak + 1e-12));
-      }
-    }
-    for (Index b = 0; b < bands; ++b) {
-      const double hz = b * band_hz;
-      band_labels.push_back(std::fmod(hz, 1000.0) == 0 ? fmt::format("{}", int(hz / 1000)) : " ");
-    }
+    const aib::episode::SpectrogramView view = aib::episode::first_second(spec, sound.rate, hop);
     fmt::print(
         "Loudness in dB below the loudest bin, by time (rows) and frequency (columns of\n"
         "{} Hz; a digit marks each kHz):\n",
-        fixed(band_hz, 0));
-    show::print(show::heatmap(heat, time_labels, band_labels, ctx.style, -60.0, 0.0, 0));
+        fixed(view.band_hz, 0));
+    show::print(show::heatmap(view.db, view.times, view.bands, ctx.style, -60.0, 0.0, 0));
 
     // ---- Video: frames × patches ----------------------------------------------------------------
     ctx.section("Video: frames × patches");
