@@ -1,5 +1,6 @@
 // Tests for the episode texts: every episodes/NN-slug.md has complete front matter that agrees
-// with the series catalogue, a narrative of about 90 seconds, a program and a saved output.
+// with the series catalogue, a narrative of about 90 seconds, a program and a saved output; and
+// the reader of the course's sourced data files (examples/common/sourced_table.hpp).
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -7,8 +8,9 @@
 
 #include "catch.hpp"
 
-#include "aib/show/narrative.hpp"
 #include "../examples/common/series.hpp"
+#include "../examples/common/sourced_table.hpp"
+#include "aib/show/narrative.hpp"
 
 namespace fs = std::filesystem;
 
@@ -103,4 +105,70 @@ TEST_CASE("the catalogue is the 36 episodes in order with unique slugs") {
   CHECK(aib::series::find(0) == nullptr);
   CHECK(aib::series::find(37) == nullptr);
   CHECK(aib::series::find(36)->slug == "why-diffusion-won");
+}
+
+// ---- sourced tables ----------------------------------------------------------------------------
+
+namespace {
+
+using aib::episode::SourcedTable;
+
+const char* const kMilestones =
+    "# a comment\n"
+    "\n"
+    "model,released,params,date,source\n"
+    "GPT-3,2020-05-28,175e9,2026-12-03,https://arxiv.org/abs/2005.14165\r\n"
+    "GPT-4,2023-03-14,not disclosed,2026-12-03,https://openai.com/research/gpt-4\n";
+
+// The message of the IoError that parsing `body` under kMilestones' header throws.
+std::string parse_error(const std::string& body) {
+  try {
+    SourcedTable::parse("model,released,params,date,source\n" + body, "m.csv",
+                        {"model", "released", "params"});
+  } catch (const aib::IoError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+}  // namespace
+
+TEST_CASE("a sourced table reads its rows, numbers, dates and 'not disclosed'") {
+  const SourcedTable t = SourcedTable::parse(kMilestones, "m.csv", {"model", "released", "params"});
+  REQUIRE(t.rows().size() == 2);
+  const auto& gpt3 = t.rows()[0];
+  CHECK(gpt3.line == 4);
+  CHECK(t.text(gpt3, "model") == "GPT-3");
+  CHECK(t.number(gpt3, "params") == 175e9);
+  CHECK(t.source(gpt3) == "https://arxiv.org/abs/2005.14165");  // CR stripped
+  CHECK(t.calendar_date(gpt3, "released").fractional_year() == Approx(2020 + 148 / 366.0));
+  CHECK_FALSE(t.number_or_undisclosed(t.rows()[1], "params").has_value());
+  CHECK_THROWS_WITH(t.number(t.rows()[1], "params"),
+                    Catch::Contains("m.csv:5: column 'params': 'not disclosed' is not a number"));
+}
+
+TEST_CASE("a sourced table refuses a row without a source, a bad date or a malformed number") {
+  CHECK(parse_error("A,2020-01-01,1,2026-12-03\n").find("m.csv:2: expected 5 comma-separated") !=
+        std::string::npos);
+  CHECK(parse_error("A,2020-01-01,1,2026-12-03,\n") ==
+        "m.csv:2: column 'source': empty or with spaces around it");
+  CHECK(parse_error("A,2020-01-01,1,2026-12-03,www.example.com\n") ==
+        "m.csv:2: column 'source': 'www.example.com' is not an https:// address");
+  CHECK(parse_error("A,2020-01-01,1,2026-02-30,https://e.com\n") ==
+        "m.csv:2: column 'date': '2026-02-30' is not a real date written YYYY-MM-DD");
+  CHECK(parse_error("").find("the header has no rows") != std::string::npos);
+  CHECK(parse_error("A,2020-01-01,1,2026-12-03,https://e.com\n") == "(accepted)");
+  // Cells are checked when read: a release date and numbers in the forms people type.
+  const SourcedTable t = SourcedTable::parse(
+      "model,released,params,date,source\nA,2020-13-01,17.5B,2026-12-03,https://e.com\n", "m.csv",
+      {"model", "released", "params"});
+  CHECK_THROWS_WITH(t.calendar_date(t.rows()[0], "released"),
+                    "m.csv:2: column 'released': '2020-13-01' is not a real date written "
+                    "YYYY-MM-DD");
+  CHECK_THROWS_WITH(t.number(t.rows()[0], "params"),
+                    "m.csv:2: column 'params': '17.5B' is not a number like 1.75e11");
+  for (const char* bad : {"1,000", " 3", "0x10", "inf", "nan", "", "1e", "-", ".", "1.2.3"})
+    CHECK_FALSE(aib::episode::parse_decimal(bad).has_value());
+  CHECK(aib::episode::parse_decimal("-1.5E+2") == -150.0);
+  CHECK(aib::episode::parse_decimal(".5") == 0.5);
 }

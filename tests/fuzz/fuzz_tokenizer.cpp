@@ -6,11 +6,12 @@
 //   decode_bytes(encode_ordinary(x)) == x, and encode with Disallowed::text gives the same ids;
 //   encode with all specials allowed also gives back x, and the default encode either gives the
 //   ordinary ids or throws aib::Error (only if x holds a special token's text);
-//   the ids are the pieces of split(x) encoded one by one, and merge_plain and merge_heap agree on
+//   the ids are the pieces of split(x) encoded one by one, and merge_plain and merge_tree agree on
 //   every piece (and, for one input in 64 repeated past 16 KB, the cached long-text path agrees);
 //   decode() of the ids, and of the ids with the first and last dropped (cut inside a character),
 //   is valid UTF-8 — checked by a decoder written here — and equals x when x is valid UTF-8.
-// A violation traps. Run: fuzz_tokenizer -max_total_time=60 /tmp/tok-corpus tests/fixtures/fuzz/tokenizer
+// A violation traps. Run:
+//   fuzz_tokenizer -max_total_time=60 /tmp/tok-corpus tests/fixtures/fuzz/tokenizer
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -61,7 +62,8 @@ const char kTrainingText[] =
     "They'll say we've learned THE RULES. Don't PANIC, 42 tokens, 1234567 numbers!\n"
     "Café naïve façade — résumé. Ærøskøbing. Ελληνικά κείμενα. Русский текст, ещё раз.\n"
     "東京は日本の首都です。東京タワー。中文分词很难。한국어 텍스트입니다.\n"
-    "  indented\tand\ttabbed\r\n\r\nwindows lines   \n\n\nemoji 👍👍🏽 🎉🎉 family 👨‍👩‍👧\n"
+    "  indented\tand\ttabbed\r\n\r\nwindows lines   \n\n\nemoji 👍👍🏽 🎉🎉 family "
+    "👨‍👩‍👧\n"
     "https://example.com/path/to/file.txt?x=1&y=2 <tag attr=\"v\">x</tag> {\"k\": [1, 2]}\n"
     "the the the the and and and of of of to to to ing ing ing tion tion tion\n";
 
@@ -71,7 +73,8 @@ struct Fixture {
   Fixture() {
     std::vector<std::string> texts;
     for (int k = 0; k < 3; ++k) texts.emplace_back(kTrainingText);
-    for (const tk::SplitPattern p : {tk::SplitPattern::gpt2, tk::SplitPattern::cl100k, tk::SplitPattern::o200k}) {
+    for (const tk::SplitPattern p :
+         {tk::SplitPattern::gpt2, tk::SplitPattern::cl100k, tk::SplitPattern::o200k}) {
       tk::TrainOptions options;
       options.vocab_size = 700;
       options.pattern = p;
@@ -85,14 +88,15 @@ void check(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-void check_encoding(const tk::Encoding& enc, const std::set<std::string>& specials, std::string_view x) {
+void check_encoding(const tk::Encoding& enc, const std::set<std::string>& specials,
+                    std::string_view x) {
   const std::vector<tk::Rank> ids = enc.encode_ordinary(x);
   check(enc.decode_bytes(ids) == x);
   check(enc.encode(x, {}, tk::Disallowed::text) == ids);
   for (const tk::Rank id : ids) check(id < enc.n_ranks());
 
   // The same ids, piece by piece, with both merge loops.
-  std::vector<tk::Rank> by_piece, plain, heap;
+  std::vector<tk::Rank> by_piece, plain, tree;
   std::string joined;
   tk::split(x, enc.pattern(), [&](std::string_view piece) {
     check(!piece.empty());
@@ -100,10 +104,10 @@ void check_encoding(const tk::Encoding& enc, const std::set<std::string>& specia
     enc.encode_piece(piece, by_piece);
     if (piece.size() <= tk::Encoding::kShortPiece) {
       plain.clear();
-      heap.clear();
+      tree.clear();
       enc.merge_plain(piece, plain);
-      enc.merge_heap(piece, heap);
-      check(plain == heap);
+      enc.merge_tree(piece, tree);
+      check(plain == tree);
     }
   });
   check(joined == x);
@@ -113,7 +117,8 @@ void check_encoding(const tk::Encoding& enc, const std::set<std::string>& specia
   const std::vector<tk::Rank> with_specials = enc.encode(x, specials, tk::Disallowed::text);
   check(enc.decode_bytes(with_specials) == x);
   bool has_special = false;
-  for (const std::string& s : specials) has_special = has_special || x.find(s) != std::string_view::npos;
+  for (const std::string& s : specials)
+    has_special = has_special || x.find(s) != std::string_view::npos;
   if (!has_special) check(with_specials == ids);
   try {
     check(enc.encode(x) == ids);
@@ -147,7 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (long_text.size() <= 16384) long_text.append(x);
     const std::vector<tk::Rank> ids = enc.encode_ordinary(long_text);
     std::vector<tk::Rank> by_piece;
-    tk::split(long_text, enc.pattern(), [&](std::string_view piece) { enc.encode_piece(piece, by_piece); });
+    tk::split(long_text, enc.pattern(),
+              [&](std::string_view piece) { enc.encode_piece(piece, by_piece); });
     check(ids == by_piece);
     check(enc.decode_bytes(ids) == long_text);
   }

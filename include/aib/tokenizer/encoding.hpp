@@ -4,8 +4,9 @@
 // rank is the id and the merge priority. Encoding splits text into pieces (pretokenize.hpp); each
 // piece starts as its bytes and the adjacent pair with the lowest-ranked concatenation (leftmost on
 // a tie) merges until no pair is a token. byte_pair_merge is that loop as written (tiktoken's),
-// byte_pair_merge_heap the same merges in O(n log n), tested equal; the hash table, piece cache and
-// rank-file parser are in encoding_detail.hpp. Leaves out: split patterns other than the three.
+// byte_pair_merge_tree the same merges in O(n log n) for pieces of any length, tested equal; the
+// hash table, piece cache and rank-file parser are in encoding_detail.hpp. Leaves out: split
+// patterns other than the three.
 #pragma once
 
 #include <algorithm>
@@ -13,7 +14,6 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <queue>
 #include <set>
 #include <string>
 #include <string_view>
@@ -51,7 +51,7 @@ void byte_pair_merge(std::string_view piece, const RankOf& rank_of, const ByteRa
     return;
   }
   if (n > kMaxPlainPiece)
-    fail("byte_pair_merge: a piece of {} bytes; use byte_pair_merge_heap above {}", n,
+    fail("byte_pair_merge: a piece of {} bytes; use byte_pair_merge_tree above {}", n,
          kMaxPlainPiece);
   std::uint32_t start[kMaxPlainPiece + 1];  // start[i]: first byte of part i; start[parts] = n
   Rank rank[kMaxPlainPiece];  // rank[i]: rank of parts i, i+1 joined (kNoRank if no such token)
@@ -80,74 +80,102 @@ void byte_pair_merge(std::string_view piece, const RankOf& rank_of, const ByteRa
   }
 }
 
-// The same merges in O(n log n): parts form a doubly linked list; a min-heap holds candidate pairs
-// keyed by (rank, byte offset), so the pair popped is the lowest rank and, among equal ranks, the
-// leftmost — exactly the pair the plain loop picks. Entries made stale by a merge next to them
-// carry an old version number and are skipped.
+// The same merges in O(n log n) time and about 4.3 bytes per input byte, for pieces of any length.
+// pair[i] is the state of byte i: at the first byte of a part, the rank of that part joined with
+// the next one (kNoRank if that is no token, or there is no next part); inside a part, kInside.
+// Parts are tokens, so the next part starts within a token's length of any part's start, and
+// neighbours are found by scanning pair[] rather than stored as links. A tournament tree over
+// pair[] (each node the minimum of 16 below it) gives the lowest rank and, by descending through
+// the first child that holds it, the leftmost: exactly the pair the plain loop picks. A merge
+// changes three entries of pair[] (the two merged parts and the part before them) and updates
+// their ancestors. Where a binary heap of (rank, start) and linked parts took 16 bytes per byte,
+// the tree adds n/15 ranks to pair[]'s n.
+//   "aaaa" with ranks a, aa, aaa, aaaa: pair = [aa aa aa -] -> [aa · aa -] (leftmost aa first)
+//   -> [aaaa · · -] -> one part.
 template <class RankOf, class ByteRank>
-void byte_pair_merge_heap(std::string_view piece, const RankOf& rank_of, const ByteRank& byte_rank,
+void byte_pair_merge_tree(std::string_view piece, const RankOf& rank_of, const ByteRank& byte_rank,
                           std::vector<Rank>& out) {
   const std::size_t n = piece.size();
   if (n <= 1) {
     byte_pair_merge(piece, rank_of, byte_rank, out);
     return;
   }
-  // Part i starts at byte i (parts never move) and ends where its next part starts, so a part is
-  // its two links, 8 bytes; a candidate is (rank, start), 8 bytes, and is current when the pair
-  // (start, its next) still has that rank (a pair's rank names its bytes, so its end too). With
-  // the initial heap built at its exact size, a piece of n bytes takes about 16n bytes here, where
-  // versioned 20-byte parts and a growing heap of 12-byte entries took up to 36n.
-  struct Part {
-    std::int32_t prev, next;  // neighbours, -1 at the ends; prev == -2 marks a part merged away
+  // Ranks are ids below a vocabulary's size, far from the two markers at the top of the range.
+  constexpr Rank kInside = kNoRank - 1;
+  constexpr std::size_t kFan = 16;
+  std::vector<Rank> pair(n);  // (n) the leaves
+  // Upper levels, bottom up, in one array: level k has ceil(size(k-1) / 16) nodes; the last has 1.
+  std::vector<std::size_t> level_start{0}, level_size{n};
+  std::size_t upper = 0;
+  while (level_size.back() > 1) {
+    level_start.push_back(upper);
+    level_size.push_back((level_size.back() + kFan - 1) / kFan);
+    upper += level_size.back();
+  }
+  std::vector<Rank> tree(upper);  // (about n / 15) minima of 16 nodes below
+  const auto level = [&](std::size_t k) {
+    return k == 0 ? pair.data() : tree.data() + level_start[k];
   };
-  struct Candidate {
-    Rank rank;
-    std::uint32_t start;  // byte offset of the left part = its index in parts
-    bool operator>(const Candidate& o) const {
-      return rank != o.rank ? rank > o.rank : start > o.start;
+  const std::size_t levels = level_size.size();
+
+  const auto next_part = [&](std::size_t i) {  // first byte of the part after the one at i, or n
+    do ++i;
+    while (i < n && pair[i] == kInside);
+    return i;
+  };
+  const auto prev_part = [&](std::size_t i) {  // first byte of the part before the one at i > 0
+    do --i;
+    while (pair[i] == kInside);
+    return i;
+  };
+  const auto pair_rank = [&](std::size_t i) {  // the part at i joined with the next one
+    const std::size_t next = next_part(i);
+    if (next == n) return kNoRank;
+    return rank_of(piece.data() + i, next_part(next) - i);
+  };
+  // Recompute the ancestors of leaf i, stopping where a minimum does not change.
+  const auto update = [&](std::size_t i) {
+    for (std::size_t k = 1; k < levels; ++k) {
+      const std::size_t child = i - i % kFan, end = std::min(child + kFan, level_size[k - 1]);
+      const Rank* below = level(k - 1);
+      const Rank m = *std::min_element(below + child, below + end);
+      i /= kFan;
+      Rank& node = level(k)[i];
+      if (node == m) return;
+      node = m;
     }
   };
-  std::vector<Part> parts(n);
-  for (std::size_t i = 0; i < n; ++i)
-    parts[i] = {static_cast<std::int32_t>(i) - 1,
-                i + 1 < n ? static_cast<std::int32_t>(i + 1) : -1};
-  const auto end_of = [&](std::int32_t i) {  // one past the last byte of part i
-    const std::int32_t next = parts[static_cast<std::size_t>(i)].next;
-    return next >= 0 ? static_cast<std::size_t>(next) : n;
-  };
-  const auto pair_rank = [&](std::size_t i) {  // the pair (part i, its next), kNoRank if none
-    const Part& p = parts[i];
-    if (p.next < 0) return kNoRank;
-    return rank_of(piece.data() + i, end_of(p.next) - i);
-  };
-  std::vector<Candidate> initial;
-  initial.reserve(n - 1);
-  for (std::size_t i = 0; i + 1 < n; ++i) {
-    const Rank r = pair_rank(i);
-    if (r != kNoRank) initial.push_back({r, static_cast<std::uint32_t>(i)});
+
+  for (std::size_t i = 0; i < n; ++i) pair[i] = i + 1 < n ? rank_of(piece.data() + i, 2) : kNoRank;
+  for (std::size_t k = 1; k < levels; ++k)
+    for (std::size_t j = 0; j < level_size[k]; ++j) {
+      const Rank* below = level(k - 1) + j * kFan;
+      level(k)[j] = *std::min_element(below, below + std::min(kFan, level_size[k - 1] - j * kFan));
+    }
+
+  for (;;) {
+    const Rank best = level(levels - 1)[0];
+    if (best >= kInside) break;  // no pair is a token
+    std::size_t i = 0;           // descend through the leftmost child holding `best`
+    for (std::size_t k = levels - 1; k-- > 0;) {
+      i *= kFan;
+      while (level(k)[i] != best) ++i;
+    }
+    const std::size_t right = next_part(i);  // merge the part at `right` into the part at i
+    pair[right] = kInside;
+    update(right);
+    pair[i] = pair_rank(i);
+    update(i);
+    if (i > 0) {
+      const std::size_t before = prev_part(i);
+      pair[before] = pair_rank(before);
+      update(before);
+    }
   }
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap(
-      std::greater<Candidate>(), std::move(initial));  // heapified in linear time, no regrowth
-  const auto push_pair = [&](std::size_t i) {
-    const Rank r = pair_rank(i);
-    if (r != kNoRank) heap.push({r, static_cast<std::uint32_t>(i)});
-  };
-  while (!heap.empty()) {
-    const Candidate c = heap.top();
-    heap.pop();
-    Part& left = parts[c.start];
-    if (left.prev == -2 || pair_rank(c.start) != c.rank) continue;  // merged away, or stale
-    Part& right = parts[static_cast<std::size_t>(left.next)];
-    left.next = right.next;
-    right.prev = -2;
-    if (left.next >= 0)
-      parts[static_cast<std::size_t>(left.next)].prev = static_cast<std::int32_t>(c.start);
-    push_pair(c.start);
-    if (left.prev >= 0) push_pair(static_cast<std::size_t>(left.prev));
-  }
-  for (std::int32_t i = 0; i >= 0; i = parts[static_cast<std::size_t>(i)].next) {
-    const std::size_t start = static_cast<std::size_t>(i), len = end_of(i) - start;
-    out.push_back(len == 1 ? byte_rank(piece[start]) : rank_of(piece.data() + start, len));
+  for (std::size_t i = 0; i < n;) {
+    const std::size_t end = next_part(i), len = end - i;
+    out.push_back(len == 1 ? byte_rank(piece[i]) : rank_of(piece.data() + i, len));
+    i = end;
   }
 }
 
@@ -283,7 +311,7 @@ class Encoding {
     if (piece.size() <= kShortPiece)
       merge_plain(piece, out);
     else
-      merge_heap(piece, out);
+      merge_tree(piece, out);
   }
 
   // ---- decoding --------------------------------------------------------------------------------
@@ -354,11 +382,11 @@ class Encoding {
     specials_ = std::move(specials);
   }
 
-  // Plain and heap merging, public so tests can compare them on any piece.
+  // Plain and tree merging, public so tests can compare them on any piece.
   void merge_plain(std::string_view piece, std::vector<Rank>& out) const;
-  void merge_heap(std::string_view piece, std::vector<Rank>& out) const;
+  void merge_tree(std::string_view piece, std::vector<Rank>& out) const;
 
-  static constexpr std::size_t kShortPiece = kMaxPlainPiece;  // longer pieces merge with the heap
+  static constexpr std::size_t kShortPiece = kMaxPlainPiece;  // longer pieces merge with the tree
 
  private:
   std::string display_name() const { return name_.empty() ? std::string("this encoding") : name_; }
@@ -401,7 +429,7 @@ class Encoding {
       if (piece.size() <= kShortPiece)
         merge_plain(piece, out);
       else
-        merge_heap(piece, out);
+        merge_tree(piece, out);
       cache.insert(piece, h, out.data() + before, out.size() - before);
     };
     split(text, pattern_, [&](std::string_view piece) {
@@ -425,8 +453,8 @@ inline void Encoding::merge_plain(std::string_view piece, std::vector<Rank>& out
       [this](char c) { return byte_rank(c); }, out);
 }
 
-inline void Encoding::merge_heap(std::string_view piece, std::vector<Rank>& out) const {
-  byte_pair_merge_heap(
+inline void Encoding::merge_tree(std::string_view piece, std::vector<Rank>& out) const {
+  byte_pair_merge_tree(
       piece, [this](const char* p, std::size_t n) { return ranks_.find(p, n); },
       [this](char c) { return byte_rank(c); }, out);
 }
