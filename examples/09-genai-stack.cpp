@@ -8,6 +8,8 @@
 // token and the KV cache (aib/nn/generate.hpp), each stage of one request timed. Every time and
 // rate goes through aib::measured; FLOP and token counts are computed and always printed.
 // Longer than most episodes (about 280 lines): the episode is six layers, each measured here.
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -130,7 +132,9 @@ int main(int argc, char** argv) {
     // ---- 3. The app's model ---------------------------------------------------------------------
     ctx.section("3. The app: a GPT trained here to sort digits asked in a chat");
     aib::episode::ChatSort cs = aib::episode::make_chat_sort(digits, 200, rng);
-    const std::vector<aib::toy::Ids> held_out = cs.task.hold_out(200, rng);
+    const std::vector<aib::toy::Ids> held_out =
+        cs.task.hold_out(  // 200, or a fifth of all digit strings
+            std::min<Index>(200, static_cast<Index>(std::pow(10.0, double(digits))) / 5), rng);
     aib::TransformerConfig config = aib::toy::sorter_config(cs.task, 32, 2);
     config.name = "chat sorter";
     config.vocab_size = static_cast<Index>(cs.encoding.n_vocab());
@@ -170,6 +174,7 @@ int main(int argc, char** argv) {
     fmt::print("user types: \"{}\"\n", cs.chat(asked)[0].content);
     double t_template = 0, t_prefill = 0, t_decode = 0, t_sample = 0, t_detok = 0;
     aib::toy::Ids prompt, answer;
+    const auto stopped = [&] { return answer.back() == cs.stop ? 1 : 0; };  // ends with the stop?
     aib::Mat first_logits;  // (1, V) before the first answer token
     for (int r = 0; r < repeats; ++r) {
       aib::Stopwatch w;
@@ -187,16 +192,16 @@ int main(int argc, char** argv) {
         const Index next = aib::sample_logits(rng, last, 0.0);                   // greedy
         t_sample += w.seconds();
         answer.push_back(next);
-        if (next == cs.stop) break;
+        if (next == cs.stop || k + 1 == greedy.max_new_tokens) break;
         w.restart();
         logits = aib::forward_cached(model, {next}, cache);  // (1, V)
         t_decode += w.seconds();
       }
       w.restart();
-      const std::string text = cs.encoding.decode({answer.begin(), answer.end() - 1});
+      const std::string text = cs.encoding.decode({answer.begin(), answer.end() - stopped()});
       t_detok += w.seconds();
     }
-    const std::string text = cs.encoding.decode({answer.begin(), answer.end() - 1});
+    const std::string text = cs.encoding.decode({answer.begin(), answer.end() - stopped()});
     std::string rendered = cs.encoding.decode({prompt.begin(), prompt.end()});
     for (std::size_t at = rendered.find('\n'); at != std::string::npos; at = rendered.find('\n'))
       rendered.replace(at, 1, "⏎");
@@ -209,8 +214,9 @@ int main(int argc, char** argv) {
     fmt::print("one token at a time, greedy (temperature 0): first {} with probability {:.3f};\n",
                show::visible(cs.encoding.decode({static_cast<aib::tokenizer::Rank>(top)})),
                p0(0, top));
-    fmt::print("stop token <|im_end|> after {} tokens (budget {}): answer \"{}\" ({})\n",
-               answer.size(), greedy.max_new_tokens, text,
+    fmt::print("{} {} tokens (budget {}): answer \"{}\" ({})\n",
+               stopped() ? "stop token <|im_end|> after" : "no stop token in", answer.size(),
+               greedy.max_new_tokens, text,
                text == aib::toy::text(cs.task.answer(cs.task.complete(asked))) ? "right" : "wrong");
 
     std::vector<double> t_cache(2);
@@ -239,7 +245,7 @@ int main(int argc, char** argv) {
     // ---- 5. The model, by component -------------------------------------------------------------
     ctx.section("5. Model: one forward of the whole chat, by component");
     aib::toy::Ids whole = prompt;
-    whole.insert(whole.end(), answer.begin(), answer.end() - 1);
+    whole.insert(whole.end(), answer.begin(), answer.end() - stopped());
     const Index T = static_cast<Index>(whole.size());
     aib::ByComponent secs;
     for (int r = 0; r < repeats; ++r) (void)aib::profiled_forward(model, whole, secs);
