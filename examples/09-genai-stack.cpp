@@ -101,8 +101,7 @@ int main(int argc, char** argv) {
     const double flops = 2.0 * double(n) * double(n) * double(n);
     const double t_fast = aib::best_time([&] { C.noalias() = A * B; }, 5);
     const aib::Bandwidth bw = aib::memory_bandwidth();
-    fmt::print("this build's instructions: {} floats per vector (no -march=native)\n",
-               build_float_lanes());
+    fmt::print("this build's instructions: {} floats per vector\n", build_float_lanes());
     fmt::print("measured on one thread:\n  {}x{} product, {} FLOPs: {}, {} of one core's peak\n", n,
                n, grouped(flops), measured("{:.1f} GFLOP/s", flops / t_fast / 1e9),
                peak ? measured("{:.0f}%", 100.0 * flops / t_fast / 1e9 / *peak)
@@ -123,11 +122,11 @@ int main(int argc, char** argv) {
     const float diff = (slow - C).cwiseAbs().maxCoeff();
     fmt::print("speed-up {}; largest difference between the two results: {:.1e}\n",
                measured("{:.0f}x", t_slow / t_fast), diff);
-    fmt::print(diff == 0
-                   ? "(the same {} multiply-adds per output in the same order, only arranged for "
-                     "the\ncaches and vector registers)\n"
-                   : "(each output sums {} products, in another order: float rounding differs)\n",
-               n);
+    fmt::print(
+        diff == 0 ? "(bit for bit: each output is the same {} multiply-adds; the fast kernel only\n"
+                    "arranges them for the caches and the vector registers)\n"
+                  : "(each output sums {} products, in another order: float rounding differs)\n",
+        n);
 
     // ---- 3. The app's model ---------------------------------------------------------------------
     ctx.section("3. The app: a GPT trained here to sort digits asked in a chat");
