@@ -6,7 +6,7 @@
 // not a date or a negative count is an error naming the file and line). Computed from them: the
 // least-squares growth of published parameter counts per year (aib/core/fit.hpp, on log10 of the
 // counts), training compute by the 6·N·D rule where N and D are both published, and a chart of
-// the counts over time on a log scale (terminal, and SVG with --svg).
+// the counts over time on a log scale (terminal, and SVG with --svg: show::svg_log_scatter).
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -176,10 +176,13 @@ int main(int argc, char** argv) {
     fmt::print("y: log10(parameters) (8 = 100 million, 11 = 100 billion); x: years since 2018\n");
     show::print(show::scatter(since, logs, {}, ctx.style, 60, 12));
     if (!svg_path.empty()) {
+      const show::LogTrend trend{
+          g.line.slope, g.line.intercept,
+          fmt::format("least squares: {:.2f}x per year, doubling every {:.1f} months (R² = {:.2f})",
+                      g.factor_per_unit, 12 * g.doubling_units, g.line.r2)};
       show::save_svg(svg_path,
-                     show::svg_scatter(year, logs, {},
-                                       "log10(published parameters) of generative models by "
-                                       "year of release"));
+                     show::svg_log_scatter(year, params, named,
+                                           "Published parameter counts by release date", trend));
       fmt::print("(chart written to {})\n", svg_path);
     }
   });

@@ -10,6 +10,7 @@
 
 #include "../examples/common/milestones.hpp"
 #include "aib/core/fit.hpp"
+#include "aib/show/svg.hpp"
 
 namespace test_growth {
 
@@ -76,6 +77,48 @@ TEST_CASE("fit_growth: shrinking halves, flat never doubles, and no count may be
   CHECK(flat.doubling_units == std::numeric_limits<double>::infinity());
   CHECK_THROWS_WITH(aib::fit_growth({0, 1}, {1, 0}), Contains("y[1] = 0"));
   CHECK_THROWS_WITH(aib::fit_growth({0, 1}, {-3, 1}), Contains("must be positive"));
+}
+
+// ---- The log-scale chart -----------------------------------------------------------------------
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_CASE("svg_log_scatter: powers of ten on y, a point and a label each, the trend dashed") {
+  const std::vector<double> x = {2018.5, 2020.4, 2024.9};
+  const std::vector<double> y = {1.17e8, 1.75e11, 6.71e11};
+  const std::string svg = aib::show::svg_log_scatter(
+      x, y, {"GPT-1", "<GPT-3>", "DeepSeek-V3"}, "Sizes", aib::show::LogTrend{0.4, -799, "fit"});
+  // log10 y spans 8.07 .. 11.83: ticks 10⁸ .. 10¹², five grid lines, no others.
+  for (const char* tick : {"10⁸", "10⁹", "10¹⁰", "10¹¹", "10¹²"})
+    CHECK(occurrences(svg, tick) == 1);
+  CHECK(occurrences(svg, "10⁷") == 0);
+  CHECK(occurrences(svg, "10¹³") == 0);
+  CHECK(occurrences(svg, "<circle class=\"point\"") == 3);
+  CHECK(occurrences(svg, "&lt;GPT-3&gt;") == 1);  // labels are escaped
+  CHECK(occurrences(svg, "class=\"trend\"") == 1);
+  CHECK(occurrences(svg, "stroke-dasharray") == 2);  // the line and its legend sample
+  CHECK(svg.find("\"nan") == std::string::npos);     // no NaN coordinate ("dominant" has "nan")
+  CHECK(svg.rfind("</svg>\n") == svg.size() - 7);
+  // A trend entirely outside the plot draws no line (its legend entry stays).
+  const std::string off =
+      aib::show::svg_log_scatter(x, y, {}, "t", aib::show::LogTrend{0, 20, "far above"});
+  CHECK(occurrences(off, "class=\"trend\"") == 0);
+  CHECK(occurrences(off, "far above") == 1);
+  CHECK(occurrences(off, "<text x") == occurrences(svg, "<text x") - 3);  // no point labels
+}
+
+TEST_CASE("svg_log_scatter: a count of zero has no place on a log axis") {
+  CHECK_THROWS_WITH(aib::show::svg_log_scatter({1, 2}, {1e9, 0}, {}, "t"),
+                    Contains("point 1 is (2, 0)") && Contains("y > 0"));
+  CHECK_THROWS_WITH(aib::show::svg_log_scatter({1, 2}, {1e9}, {}, "t"),
+                    Contains("x has 2 values but y has 1"));
+  CHECK_THROWS_WITH(aib::show::svg_log_scatter({1}, {1e9}, {"a", "b"}, "t"),
+                    Contains("2 labels for 1 points"));
+  CHECK_THROWS_WITH(aib::show::svg_log_scatter({}, {}, {}, "t"), Contains("no points"));
 }
 
 // ---- The milestones table ---------------------------------------------------------------------
