@@ -156,16 +156,21 @@ int main(int argc, char** argv) {
     fmt::print("From {} ({}) to the largest, {} ({}):\n{:.0f} times as many in {:.1f} years.\n",
                named.front(), count(params.front()), named[top], count(params[top]),
                params[top] / params.front(), year[top] - year.front());
-    const aib::GrowthFit gc = aib::fit_growth(compute_year, compute, "training compute per year");
-    const std::size_t most = static_cast<std::size_t>(
-        std::max_element(compute.begin(), compute.end()) - compute.begin());
-    fmt::print("The most compute, {}: {} FLOP, {:.0f} times the {} FLOP of {}.\n",
-               compute_named[most], flop(compute[most]), compute[most] / compute.front(),
-               flop(compute.front()), compute_named.front());
-    fmt::print(
-        "Training compute (6·N·D, {} models with N and D published) grew {:.2f}x per "
-        "year,\ndoubling every {:.1f} months (R² = {:.2f}).\n",
-        gc.line.n, gc.factor_per_unit, 12 * gc.doubling_units, gc.line.r2);
+    if (compute.size() < 2) {  // another table (--milestones) may publish too little
+      fmt::print("Training compute: {} model(s) with N and D published, too few for a fit.\n",
+                 compute.size());
+    } else {
+      const aib::GrowthFit gc = aib::fit_growth(compute_year, compute, "training compute per year");
+      const std::size_t most = static_cast<std::size_t>(
+          std::max_element(compute.begin(), compute.end()) - compute.begin());
+      fmt::print("The most compute, {}: {} FLOP, {:.0f} times the {} FLOP of {}.\n",
+                 compute_named[most], flop(compute[most]), compute[most] / compute.front(),
+                 flop(compute.front()), compute_named.front());
+      fmt::print(
+          "Training compute (6·N·D, {} models with N and D published) grew {:.2f}x per "
+          "year,\ndoubling every {:.1f} months (R² = {:.2f}).\n",
+          gc.line.n, gc.factor_per_unit, 12 * gc.doubling_units, gc.line.r2);
+    }
 
     // ---- The chart --------------------------------------------------------------------------
     ctx.section("Published parameter counts over time, log scale");
