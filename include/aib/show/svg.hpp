@@ -1,4 +1,4 @@
-// aib/show/svg.hpp — pictures as standalone SVG 1.1 files: heatmap, line chart, scatter (linear or log y).
+// aib/show/svg.hpp — pictures as standalone SVG 1.1 files: heatmap, line chart, scatters.
 //
 // Each function returns a complete document (XML prolog, xmlns, width/height, viewBox, <title>)
 // that a browser opens as is; save_svg() writes it to a file. Colours: viridis (perceptual, reads
