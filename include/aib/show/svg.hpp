@@ -1,4 +1,4 @@
-// aib/show/svg.hpp — pictures as standalone SVG 1.1 files: heatmap, line chart, scatter.
+// aib/show/svg.hpp — pictures as standalone SVG 1.1 files: heatmap, line chart, scatters.
 //
 // Each function returns a complete document (XML prolog, xmlns, width/height, viewBox, <title>)
 // that a browser opens as is; save_svg() writes it to a file. Colours: viridis (perceptual, reads
@@ -6,13 +6,14 @@
 // Text is XML-escaped, with invalid UTF-8 replaced by U+FFFD. Non-finite values draw no mark (a
 // heatmap cell shows the grey backdrop, a line breaks, a point is missing) and scales use the
 // finite values only, so "nan" never reaches the file. Leaves out: text measurement (labels are
-// estimated at 7 px per terminal column), log axes, CSS, interactivity; colours repeat after 8
-// series.
+// estimated at 7 px per terminal column), log x axes, CSS, interactivity; colours repeat after
+// 8 series. svg_log_scatter is the one chart with a log axis (y, ticks at powers of ten).
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -452,6 +453,121 @@ inline std::string svg_scatter(const std::vector<double>& x, const std::vector<d
   }
   out += "</g>\n";
   if (show_legend) out += detail::svg_legend(legend, right + 24, top + 8, true);
+  return out + detail::svg_end();
+}
+
+// A straight line in svg_log_scatter's coordinates: log10(y) = slope · x + intercept.
+struct LogTrend {
+  double slope = 0, intercept = 0;
+  std::string label;  // its legend entry, e.g. "least squares: 2.5x per year"
+};
+
+namespace detail {
+// "10" followed by k in superscript digits: 10⁹, 10¹², 10⁻³.
+inline std::string power_of_ten(int k) {
+  static constexpr std::array<std::string_view, 10> sup = {"⁰", "¹", "²", "³", "⁴",
+                                                           "⁵", "⁶", "⁷", "⁸", "⁹"};
+  std::string digits = std::to_string(k < 0 ? -k : k), out = k < 0 ? "10⁻" : "10";
+  for (const char c : digits) out += sup[static_cast<std::size_t>(c - '0')];
+  return out;
+}
+}  // namespace detail
+
+// Points (x[i], y[i]) with y on a log10 axis: grid lines at the powers of ten around the data,
+// labelled 10⁸, 10⁹, ...; each point named by labels[i] beside it (no labels: empty); with a
+// trend, its line drawn across the plot (clipped to it) and named in a legend. Every y must be
+// positive and finite, every x finite (aib::Error otherwise: a log axis has no place for 0).
+inline std::string svg_log_scatter(const std::vector<double>& x, const std::vector<double>& y,
+                                   const std::vector<std::string>& labels, std::string_view title,
+                                   const std::optional<LogTrend>& trend = std::nullopt) {
+  if (x.size() != y.size())
+    fail("svg_log_scatter: x has {} values but y has {}; they must match", x.size(), y.size());
+  if (!labels.empty() && labels.size() != x.size())
+    fail("svg_log_scatter: {} labels for {} points; expected one per point (or none)",
+         labels.size(), x.size());
+  if (x.empty()) fail("svg_log_scatter: no points to draw");
+  std::vector<double> ly;  // log10(y)
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i]) || !std::isfinite(y[i]) || !(y[i] > 0))
+      fail("svg_log_scatter: point {} is ({}, {}); a log axis needs finite x and y > 0", i, x[i],
+           y[i]);
+    ly.push_back(std::log10(y[i]));
+  }
+  const auto [xmin, xmax] = std::minmax_element(x.begin(), x.end());
+  const auto [ymin, ymax] = std::minmax_element(ly.begin(), ly.end());
+  const detail::Axis xa = detail::nice_axis(*xmin, *xmax);
+  detail::Axis ya;  // whole powers of ten
+  ya.lo = std::floor(*ymin);
+  ya.hi = std::max(ya.lo + 1, std::ceil(*ymax));
+  for (double k = ya.lo; k <= ya.hi; ++k) ya.ticks.push_back(k);
+  detail::Axis ya_frame = ya;  // svg_axes draws the frame and x ticks; the y labels come below
+  ya_frame.ticks.clear();
+
+  double label_px = 0;
+  for (const std::string& l : labels) label_px = std::max(label_px, detail::text_px(l));
+  const double legend_px = trend ? 28 + detail::text_px(trend->label) : 0;
+  const double left = 64, top = 48, plot_w = 480, plot_h = 320;
+  const double right = left + plot_w, bottom = top + plot_h;
+  const double width =
+      std::max({right + 8 + label_px + 16, left + legend_px + 16, 32 + 9.0 * display_width(title)});
+  const double height = bottom + 40 + (trend ? 24 : 0);
+
+  std::string out = detail::svg_begin(width, height, title);
+  out += detail::svg_axes(xa, ya_frame, left, right, top, bottom);
+  out += "<g class=\"log-axis\">\n";
+  for (const double k : ya.ticks) {
+    const std::string py = detail::svg_num(detail::to_px(ya, k, bottom, top));
+    out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#dddddd\"/>\n",
+                       detail::svg_num(left), py, detail::svg_num(right), py);
+    out += fmt::format(
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>\n",
+        detail::svg_num(left - 6), py, detail::power_of_ten(static_cast<int>(k)));
+  }
+  out += "</g>\n";
+  if (trend) {  // the part of the line inside the plot
+    double x0 = xa.lo, x1 = xa.hi;
+    if (trend->slope != 0) {
+      const double at_lo = (ya.lo - trend->intercept) / trend->slope;
+      const double at_hi = (ya.hi - trend->intercept) / trend->slope;
+      x0 = std::max(x0, std::min(at_lo, at_hi));
+      x1 = std::min(x1, std::max(at_lo, at_hi));
+    }
+    const double y0 = trend->slope * x0 + trend->intercept;
+    if (x1 > x0 && std::isfinite(y0) && y0 >= ya.lo && y0 <= ya.hi)
+      out += fmt::format(
+          "<line class=\"trend\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" "
+          "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n",
+          detail::svg_num(detail::to_px(xa, x0, left, right)),
+          detail::svg_num(detail::to_px(ya, y0, bottom, top)),
+          detail::svg_num(detail::to_px(xa, x1, left, right)),
+          detail::svg_num(detail::to_px(ya, trend->slope * x1 + trend->intercept, bottom, top)),
+          detail::series_color(1));
+    const std::string row = detail::svg_num(bottom + 48);  // the legend: a dashed stroke, a name
+    out += fmt::format(
+        "<g class=\"legend\">\n<line x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\" stroke=\"{3}\" "
+        "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n<text x=\"{4}\" y=\"{2}\" "
+        "dominant-baseline=\"middle\">{5}</text>\n</g>\n",
+        detail::svg_num(left), detail::svg_num(left + 20), row, detail::series_color(1),
+        detail::svg_num(left + 28), xml_escape(trend->label));
+  }
+  out += "<g class=\"points\" fill-opacity=\"0.9\">\n";
+  std::vector<std::array<double, 3>> placed;  // labels so far: left x, baseline y, width
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double px = detail::to_px(xa, x[i], left, right);
+    const double py = detail::to_px(ya, ly[i], bottom, top);
+    out += fmt::format("<circle class=\"point\" cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\"/>\n",
+                       detail::svg_num(px), detail::svg_num(py), detail::series_color(0));
+    if (labels.empty()) continue;
+    // Above right of the point, or below right when that would overlap a label already placed.
+    const double w = detail::text_px(labels[i]);
+    double ty = py - 6;
+    for (const auto& [lx, ly_, lw] : placed)
+      if (px + 7 < lx + lw && lx < px + 7 + w && std::abs(ty - ly_) < 13) ty = py + 16;
+    placed.push_back({px + 7, ty, w});
+    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n",
+                       detail::svg_num(px + 7), detail::svg_num(ty), xml_escape(labels[i]));
+  }
+  out += "</g>\n";
   return out + detail::svg_end();
 }
 
