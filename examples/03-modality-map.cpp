@@ -7,10 +7,10 @@
 // (aib/core/spectrum.hpp: a radix-2 FFT over Hann-windowed frames, 100 per second); video is
 // frames × patches; a 3-D shape is a point cloud or a voxel grid. The example models of each
 // modality come from examples/data/modalities.csv, one sourced row each (sourced_table.hpp).
-// The sound analysed is a synthetic whistle and hum, unless --wav names a recording (such as the
-// narration `aibasics speak 3 --out narration.wav` writes), so the saved output never depends on
-// what is installed. (About 240 lines, over the guide of 220: six modalities, each computed and
-// shown; the sounds and pictures themselves are drawn in examples/common/modality_views.hpp.)
+// The sound analysed is a synthetic whistle and hum, unless --narration speaks this episode's
+// narrative with espeak-ng (examples/common/speech.hpp) or --wav names a recording, so the saved
+// output never depends on what is installed. (About 240 lines, over the guide of 220: six
+// modalities, each computed and shown; the sounds and pictures are drawn in modality_views.hpp.)
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   std::string patch_side = "16";
   int fps = 24, points = 4096, voxels = 32;
   std::string wav;
+  bool narration = false;
   ep.flags()
       .add("--patch", patch_side, "Side of an image patch in pixels (a divisor of 224)")
       .one_of({"1", "2", "4", "7", "8", "14", "16", "28", "32", "56", "112", "224"});
@@ -66,6 +67,10 @@ int main(int argc, char** argv) {
            "the narration from `aibasics speak 3 --out narration.wav`")
       .existing_file()
       .type_name("FILE");
+  ep.flags().flag("--narration", narration,
+                  "Analyse this episode's narration, spoken by espeak-ng (needs espeak-ng)");
+  ep.usage_rule(
+      [&] { return narration && !wav.empty() ? "--narration and --wav exclude each other" : ""; });
 
   return ep.run(argc, argv, [&](aib::episode::Context& ctx) {
     namespace show = aib::show;
@@ -126,17 +131,18 @@ int main(int argc, char** argv) {
     // ---- Audio: waveform and spectrogram --------------------------------------------------------
     ctx.section("Audio: a waveform and its spectrogram");
     const aib::episode::Sound sound =
-        wav.empty() ? aib::episode::synthetic_sound() : aib::episode::wav_sound(wav);
+        narration     ? aib::episode::narration_sound(aib_embedded::episode_markdown,
+                                                      "episodes/03-modality-map.md")
+        : wav.empty() ? aib::episode::synthetic_sound()
+                      : aib::episode::wav_sound(wav);
     const auto hop = static_cast<Index>(std::lround(sound.rate / 100.0));  // 10 ms
     Index frame = 1;
     while (frame < sound.rate / 40) frame *= 2;  // a power of two covering 25 ms
     const aib::MatD spec = aib::magnitude_spectrogram(sound.samples, frame, hop);  // (F, frame/2+1)
     const double seconds = double(sound.samples.size()) / sound.rate;
     fmt::print("Signal: {}.\n", sound.what);
-    if (wav.empty())
-      fmt::print(
-          "(For the narration instead: aibasics speak 3 --out narration.wav, then\n"
-          "--wav narration.wav.)\n");
+    if (wav.empty() && !narration)
+      fmt::print("(For this episode's narration instead, spoken by espeak-ng: --narration.)\n");
     fmt::print("Waveform: {} samples per second, {} in all ({} s).\n", grouped(sound.rate),
                grouped(sound.samples.size()), fixed(seconds, 2));
     std::vector<double> wave;  // the first 10 ms, every third sample

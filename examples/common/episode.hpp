@@ -136,6 +136,10 @@ class Program {
   }
   const Info& info() const { return info_; }
 
+  // A rule between flags, checked after parsing: a non-empty message is a usage error (exit 2).
+  //   ep.usage_rule([&] { return a && b ? "--a and --b exclude each other" : ""; });
+  void usage_rule(std::function<std::string()> rule) { rules_.push_back(std::move(rule)); }
+
   // A flag whose allowed range could exceed this machine's memory: after parsing, `bytes()`
   // estimates what the run needs with the flags as given; more than memory_limit() is a usage
   // error, "--max-tokens 65536 would need about 17.2 GB; this machine has 21.3 GB available".
@@ -153,6 +157,8 @@ class Program {
     if (!flags_.parse(argc, argv, status)) return finish_stdout(info_.example, status);  // --help
     if (numbers_only_ && narrative_only_)
       return flags_.usage_error("--numbers-only and --narrative-only exclude each other");
+    for (const auto& rule : rules_)
+      if (const std::string message = rule(); !message.empty()) return flags_.usage_error(message);
     if (!needs_.empty()) {
       const MemoryLimit limit = memory_limit();
       for (const MemoryNeed& need : needs_) {
@@ -209,6 +215,7 @@ class Program {
   Info info_;
   std::uint64_t seed_;
   std::vector<MemoryNeed> needs_;
+  std::vector<std::function<std::string()>> rules_;
   bool numbers_only_ = false;
   bool narrative_only_ = false;
   Flags flags_;

@@ -20,6 +20,7 @@
 #include "aib/core/types.hpp"
 #include "aib/core/wav.hpp"
 #include "aib/show/format.hpp"
+#include "speech.hpp"
 
 namespace aib::episode {
 
@@ -76,6 +77,22 @@ inline Sound wav_sound(const std::string& path) {
     s.samples.push_back(sum / info.channels);
   }
   return s;
+}
+
+// `markdown` (the episode's narrative) spoken by espeak-ng into a temporary WAV file, read back
+// as wav_sound() reads any recording and removed. aib::Error saying how to get espeak-ng when it
+// is not installed.
+inline Sound narration_sound(std::string_view markdown, std::string_view name) {
+#if defined(_WIN32)
+  aib::fail("--narration runs espeak-ng through POSIX calls; record it yourself and use --wav");
+#else
+  const std::string base = (std::filesystem::temp_directory_path() / "aib-narration.wav").string();
+  const speech::detail::TempBeside file(base);  // a unique name, removed when this returns
+  speech::speak_to_wav(markdown, name, file.path());
+  Sound s = wav_sound(file.path());
+  s.what = fmt::format("this episode's narration, spoken by espeak-ng ({} Hz)", s.rate);
+  return s;
+#endif
 }
 
 // The glyph (16, 16) with its 4×4 patches outlined: ink shown as █ ▓ ░ by strength.
